@@ -1,0 +1,335 @@
+// Package area reads builders' world files into a world.Blueprint.
+//
+// A world folder holds world.yaml (name and start room), areas/*.yaml (one
+// area per file: rooms, item and mobile prototypes) and optionally help.yaml
+// (help topics). The format is documented in the README. Every error names
+// the file and line it comes from, and a load reports all the errors it
+// finds, not only the first. Loading is pure parsing over an fs.FS and safe
+// to run on any goroutine.
+package area
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"shardmud/world"
+)
+
+// MaxFileSize bounds what one file may hold, so a runaway file cannot
+// exhaust memory at load.
+const MaxFileSize = 4 << 20
+
+// maxErrors is how many problems one load reports before it stops listing.
+const maxErrors = 50
+
+var keyRE = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
+
+// Load reads a world folder.
+func Load(fsys fs.FS) (*world.Blueprint, error) {
+	var errs errorList
+	bp := &world.Blueprint{
+		Rooms: make(map[string]*world.Room),
+		Items: make(map[string]*world.ItemProto),
+		Mobs:  make(map[string]*world.MobProto),
+	}
+	start := loadWorldFile(fsys, bp, &errs)
+
+	files, err := fs.Glob(fsys, "areas/*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("list areas: %w", err)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		errs.add("areas/", 0, "no area files (areas/*.yaml)")
+	}
+	var defs []*areaDef
+	for _, f := range files {
+		data, err := readFile(fsys, f)
+		if err != nil {
+			errs.add(f, 0, err.Error())
+			continue
+		}
+		if def := parseArea(f, data, &errs); def != nil {
+			defs = append(defs, def)
+		}
+	}
+	link(defs, bp, &errs)
+	if start.value != "" {
+		if bp.Rooms[start.value] == nil {
+			errs.add("world.yaml", start.line, fmt.Sprintf("start room %q does not exist", start.value))
+		}
+		bp.Start = start.value
+	}
+	if data, err := readFile(fsys, "help.yaml"); err == nil {
+		bp.Help = parseHelp("help.yaml", data, &errs)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		errs.add("help.yaml", 0, err.Error())
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return bp, nil
+}
+
+func readFile(fsys fs.FS, name string) ([]byte, error) {
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("file is %d bytes, more than the %d allowed", st.Size(), MaxFileSize)
+	}
+	return fs.ReadFile(fsys, name)
+}
+
+func loadWorldFile(fsys fs.FS, bp *world.Blueprint, errs *errorList) str {
+	const file = "world.yaml"
+	data, err := readFile(fsys, file)
+	if err != nil {
+		errs.add(file, 0, err.Error())
+		return str{}
+	}
+	root := parseDoc(file, data, errs)
+	if root == nil {
+		return str{}
+	}
+	f := fields(file, root, errs, "name", "start")
+	bp.Name = text(file, f["name"], errs).value
+	if bp.Name == "" {
+		bp.Name = "shardmud"
+	}
+	start := text(file, f["start"], errs)
+	if f["start"] == nil {
+		errs.add(file, root.Line, "missing start: the room new characters begin in, as <area>.<room>")
+	}
+	return start
+}
+
+// areaDef is an area file as written, before references are resolved.
+type areaDef struct {
+	file  string
+	id    str
+	name  string
+	auth  string
+	rooms []roomDef
+	items []protoDef
+	mobs  []protoDef
+}
+
+type roomDef struct {
+	key   str
+	name  string
+	desc  string
+	exits []exitDef
+	items []str
+	mobs  []str
+}
+
+type exitDef struct {
+	dir world.Dir
+	to  str
+}
+
+type protoDef struct {
+	key               str
+	short, long, desc string
+	keywords          []string
+	fixed             bool
+}
+
+func parseArea(file string, data []byte, errs *errorList) *areaDef {
+	root := parseDoc(file, data, errs)
+	if root == nil {
+		return nil
+	}
+	f := fields(file, root, errs, "area", "name", "author", "rooms", "items", "mobs")
+	def := &areaDef{file: file, id: text(file, f["area"], errs)}
+	want := strings.TrimSuffix(path.Base(file), ".yaml")
+	switch {
+	case f["area"] == nil:
+		errs.add(file, root.Line, fmt.Sprintf("missing area: the area id (%q for this file)", want))
+		def.id = str{value: want, line: root.Line}
+	case def.id.value != want:
+		errs.add(file, def.id.line, fmt.Sprintf("area id %q must match the file name %q", def.id.value, want))
+	}
+	def.name = text(file, f["name"], errs).value
+	if def.name == "" {
+		def.name = def.id.value
+	}
+	def.auth = text(file, f["author"], errs).value
+
+	eachEntry(file, f["rooms"], errs, func(key str, n *yaml.Node) {
+		rf := fields(file, n, errs, "name", "desc", "exits", "items", "mobs")
+		r := roomDef{key: key, name: text(file, rf["name"], errs).value, desc: text(file, rf["desc"], errs).value}
+		if r.name == "" {
+			errs.add(file, n.Line, fmt.Sprintf("room %s has no name", key.value))
+		}
+		eachEntry(file, rf["exits"], errs, func(dir str, to *yaml.Node) {
+			d, ok := world.ParseDir(dir.value)
+			if !ok {
+				errs.add(file, dir.line, fmt.Sprintf("%q is not a direction (north, east, south, west, up, down, northeast, northwest, southeast, southwest)", dir.value))
+				return
+			}
+			r.exits = append(r.exits, exitDef{dir: d, to: text(file, to, errs)})
+		})
+		r.items = list(file, rf["items"], errs)
+		r.mobs = list(file, rf["mobs"], errs)
+		def.rooms = append(def.rooms, r)
+	})
+	def.items = parseProtos(file, f["items"], errs, "item", "fixed")
+	def.mobs = parseProtos(file, f["mobs"], errs, "mob")
+	return def
+}
+
+func parseProtos(file string, n *yaml.Node, errs *errorList, kind string, extra ...string) []protoDef {
+	var out []protoDef
+	allowed := append([]string{"short", "long", "desc", "keywords"}, extra...)
+	eachEntry(file, n, errs, func(key str, v *yaml.Node) {
+		pf := fields(file, v, errs, allowed...)
+		p := protoDef{
+			key:   key,
+			short: text(file, pf["short"], errs).value,
+			long:  text(file, pf["long"], errs).value,
+			desc:  text(file, pf["desc"], errs).value,
+		}
+		for _, k := range list(file, pf["keywords"], errs) {
+			p.keywords = append(p.keywords, strings.ToLower(k.value))
+		}
+		if pf["fixed"] != nil {
+			if err := pf["fixed"].Decode(&p.fixed); err != nil {
+				errs.add(file, pf["fixed"].Line, "fixed must be true or false")
+			}
+		}
+		if p.short == "" {
+			errs.add(file, v.Line, fmt.Sprintf("%s %s has no short description", kind, key.value))
+		}
+		if p.long == "" {
+			p.long = capitalise(p.short) + " is here."
+		}
+		if len(p.keywords) == 0 {
+			errs.add(file, v.Line, fmt.Sprintf("%s %s has no keywords: players could not name it", kind, key.value))
+		}
+		out = append(out, p)
+	})
+	return out
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// link builds rooms and prototypes from every area, then resolves exits and
+// spawns, which may point into other areas.
+func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
+	type pending struct {
+		def  *areaDef
+		room *world.Room
+		rd   *roomDef
+	}
+	var todo []pending
+	seenArea := make(map[string]string)
+	for _, def := range defs {
+		if prev, ok := seenArea[def.id.value]; ok {
+			errs.add(def.file, def.id.line, fmt.Sprintf("area %q is already defined in %s", def.id.value, prev))
+			continue
+		}
+		seenArea[def.id.value] = def.file
+		a := &world.Area{ID: def.id.value, Name: def.name, Author: def.auth}
+		bp.Areas = append(bp.Areas, a)
+		for i := range def.rooms {
+			rd := &def.rooms[i]
+			r := &world.Room{ID: a.ID + "." + rd.key.value, Area: a, Name: rd.name, Desc: rd.desc}
+			a.Rooms = append(a.Rooms, r)
+			bp.Rooms[r.ID] = r
+			todo = append(todo, pending{def, r, rd})
+		}
+		for _, p := range def.items {
+			bp.Items[a.ID+"."+p.key.value] = &world.ItemProto{ID: a.ID + "." + p.key.value,
+				Short: p.short, Long: p.long, Desc: p.desc, Keywords: p.keywords, Fixed: p.fixed}
+		}
+		for _, p := range def.mobs {
+			bp.Mobs[a.ID+"."+p.key.value] = &world.MobProto{ID: a.ID + "." + p.key.value,
+				Short: p.short, Long: p.long, Desc: p.desc, Keywords: p.keywords}
+		}
+	}
+	for _, t := range todo {
+		area := t.def.id.value
+		for _, ex := range t.rd.exits {
+			id := qualify(area, ex.to.value)
+			to := bp.Rooms[id]
+			if to == nil {
+				errs.add(t.def.file, ex.to.line, fmt.Sprintf("exit %s of room %s leads to %q, which does not exist", ex.dir, t.rd.key.value, ex.to.value))
+				continue
+			}
+			t.room.Exits[ex.dir] = &world.Exit{To: to}
+		}
+		for _, ref := range t.rd.items {
+			id := qualify(area, ref.value)
+			if bp.Items[id] == nil {
+				errs.add(t.def.file, ref.line, fmt.Sprintf("room %s places item %q, which is not defined", t.rd.key.value, ref.value))
+				continue
+			}
+			t.room.Spawns = append(t.room.Spawns, world.Spawn{Kind: world.SpawnItem, Proto: id})
+		}
+		for _, ref := range t.rd.mobs {
+			id := qualify(area, ref.value)
+			if bp.Mobs[id] == nil {
+				errs.add(t.def.file, ref.line, fmt.Sprintf("room %s places mob %q, which is not defined", t.rd.key.value, ref.value))
+				continue
+			}
+			t.room.Spawns = append(t.room.Spawns, world.Spawn{Kind: world.SpawnMob, Proto: id})
+		}
+	}
+}
+
+// qualify turns a reference into a full id: "square" inside area thornwick
+// is "thornwick.square"; "whisperwood.edge" is already full.
+func qualify(area, ref string) string {
+	if strings.Contains(ref, ".") {
+		return ref
+	}
+	return area + "." + ref
+}
+
+func parseHelp(file string, data []byte, errs *errorList) []world.HelpTopic {
+	root := parseDoc(file, data, errs)
+	if root == nil {
+		return nil
+	}
+	f := fields(file, root, errs, "topics")
+	n := f["topics"]
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		errs.add(file, n.Line, "topics must be a list")
+		return nil
+	}
+	var out []world.HelpTopic
+	for _, item := range n.Content {
+		tf := fields(file, item, errs, "keywords", "title", "text")
+		t := world.HelpTopic{Title: text(file, tf["title"], errs).value, Text: text(file, tf["text"], errs).value}
+		for _, k := range list(file, tf["keywords"], errs) {
+			t.Keywords = append(t.Keywords, strings.ToLower(k.value))
+		}
+		if len(t.Keywords) == 0 || t.Text == "" {
+			errs.add(file, item.Line, "a help topic needs keywords and text")
+			continue
+		}
+		if t.Title == "" {
+			t.Title = t.Keywords[0]
+		}
+		out = append(out, t)
+	}
+	return out
+}

@@ -1,0 +1,145 @@
+package area
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"shardmud/data"
+	"shardmud/world"
+)
+
+func TestLoadDefaultWorld(t *testing.T) {
+	bp, err := Load(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bp.Areas) < 2 || len(bp.Rooms) < 25 {
+		t.Fatalf("default world has %d areas and %d rooms, want at least 2 and 25", len(bp.Areas), len(bp.Rooms))
+	}
+	if bp.Rooms[bp.Start] == nil {
+		t.Fatalf("start room %q missing", bp.Start)
+	}
+	if len(bp.Mobs) == 0 || len(bp.Items) == 0 || len(bp.Help) == 0 {
+		t.Fatalf("default world lacks mobs (%d), items (%d) or help (%d)", len(bp.Mobs), len(bp.Items), len(bp.Help))
+	}
+}
+
+const worldFile = "name: Test\nstart: town.square\n"
+
+func TestLoadErrorsNameFileAndLine(t *testing.T) {
+	tests := []struct {
+		name, area, want string
+	}{
+		{"unknown exit target", `area: town
+rooms:
+  square:
+    name: Square
+    exits:
+      north: nowhere
+`, `areas/town.yaml:6: exit north of room square leads to "nowhere"`},
+		{"bad direction", `area: town
+rooms:
+  square:
+    name: Square
+    exits:
+      sideways: square
+`, `areas/town.yaml:6: "sideways" is not a direction`},
+		{"typo in key", `area: town
+rooms:
+  square:
+    nmae: Square
+`, `areas/town.yaml:4: unknown key "nmae"`},
+		{"missing item proto", `area: town
+rooms:
+  square:
+    name: Square
+    items: [lamp]
+`, `areas/town.yaml:5: room square places item "lamp", which is not defined`},
+		{"syntax error", "area: town\nrooms: [\n", "areas/town.yaml: "},
+		{"area id mismatch", "area: city\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:1: area id "city" must match`},
+		{"bad room key", "area: town\nrooms:\n  Big Square:\n    name: S\n", `areas/town.yaml:3: key "Big Square"`},
+		{"proto without keywords", "area: town\nrooms:\n  square:\n    name: S\nitems:\n  lamp:\n    short: a lamp\n", "areas/town.yaml:7: item lamp has no keywords"},
+		{"not a mapping", "- a\n- b\n", "areas/town.yaml:1: the file must be a mapping"},
+		{"duplicate key", "area: town\nrooms:\n  square:\n    name: S\n    name: T\n", `areas/town.yaml:5: key "name" appears twice`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"world.yaml":      {Data: []byte(worldFile)},
+				"areas/town.yaml": {Data: []byte(tt.area)},
+			}
+			_, err := Load(fsys)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadCrossAreaExitsAndSpawns(t *testing.T) {
+	fsys := fstest.MapFS{
+		"world.yaml": {Data: []byte(worldFile)},
+		"areas/town.yaml": {Data: []byte(`area: town
+rooms:
+  square:
+    name: Square
+    exits: {east: forest.edge}
+    items: [lamp, lamp]
+    mobs: [forest.fox]
+items:
+  lamp: {short: a lamp, keywords: [lamp]}
+`)},
+		"areas/forest.yaml": {Data: []byte(`area: forest
+rooms:
+  edge:
+    name: Edge
+    exits: {west: town.square}
+mobs:
+  fox: {short: a fox, keywords: [fox]}
+`)},
+	}
+	bp, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq := bp.Rooms["town.square"]
+	if sq.Exits[world.East] == nil || sq.Exits[world.East].To != bp.Rooms["forest.edge"] {
+		t.Fatal("east exit not linked to forest.edge")
+	}
+	if len(sq.Spawns) != 3 {
+		t.Fatalf("spawns = %v, want two lamps and a fox", sq.Spawns)
+	}
+	if bp.Items["town.lamp"].Long != "A lamp is here." {
+		t.Fatalf("default long line = %q", bp.Items["town.lamp"].Long)
+	}
+}
+
+func FuzzParseArea(f *testing.F) {
+	seeds, _ := data.FS.ReadFile("areas/thornwick.yaml")
+	f.Add(string(seeds))
+	f.Add("area: town\nrooms:\n  a:\n    name: A\n    exits: {north: a}\n")
+	f.Add("a: &a [*a, *a]\n")
+	f.Add("area: [\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		fsys := fstest.MapFS{
+			"world.yaml":      {Data: []byte("start: town.a\n")},
+			"areas/town.yaml": {Data: []byte(src)},
+		}
+		bp, err := Load(fsys)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "load world: ") {
+				t.Fatalf("unexpected error form: %v", err)
+			}
+			return
+		}
+		// A world that loads must build.
+		for _, r := range bp.Rooms {
+			for _, ex := range r.Exits {
+				if ex != nil && ex.To == nil {
+					t.Fatal("exit with no target")
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,85 @@
+package world
+
+import (
+	"strings"
+)
+
+// Command is one entry of the command table: the single place where names,
+// abbreviations, the role gate and help text live.
+type Command struct {
+	Name    string
+	Aliases []string // exact abbreviations that win over prefix matching
+	MinRole Role
+	Exact   bool   // must be typed in full (quit), never reached by a prefix
+	Usage   string // e.g. "give <item> <name>"
+	Help    string
+	Run     func(c *Ctx)
+}
+
+// Ctx is one command invocation.
+type Ctx struct {
+	W    *World
+	P    *Player
+	Verb string // the command's full name
+	Args string // the rest of the line, trimmed
+}
+
+// Send writes to the player who typed the command.
+func (c *Ctx) Send(text string) { c.P.Send(text) }
+
+type commandTable struct {
+	list    []*Command // in priority order: the first prefix match wins
+	byAlias map[string]*Command
+}
+
+func newCommandTable(cmds []*Command) *commandTable {
+	t := &commandTable{list: cmds, byAlias: make(map[string]*Command)}
+	for _, c := range cmds {
+		t.byAlias[c.Name] = c
+		for _, a := range c.Aliases {
+			t.byAlias[a] = c
+		}
+	}
+	return t
+}
+
+// find resolves what a player of role typed as a verb: an exact name or
+// alias first, then the first command in table order whose name starts with
+// it. Commands above the role are invisible, exactly as if they did not
+// exist.
+func (t *commandTable) find(verb string, role Role) *Command {
+	if c := t.byAlias[verb]; c != nil && c.MinRole <= role {
+		return c
+	}
+	for _, c := range t.list {
+		if c.MinRole <= role && !c.Exact && strings.HasPrefix(c.Name, verb) {
+			return c
+		}
+	}
+	return nil
+}
+
+// Commands returns the table in order; help and tests read it.
+func (w *World) Commands() []*Command { return w.commands.list }
+
+// Do runs one line of input from p.
+func (w *World) Do(p *Player, line string) {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return
+	}
+	var verb, args string
+	if line[0] == '\'' {
+		verb, args = "say", line[1:]
+	} else {
+		verb, args, _ = strings.Cut(line, " ")
+	}
+	verb = strings.ToLower(verb)
+	args = strings.TrimSpace(args)
+	c := w.commands.find(verb, p.Role)
+	if c == nil {
+		p.Send("Huh? (Type 'help' for a list of commands.)")
+		return
+	}
+	c.Run(&Ctx{W: w, P: p, Verb: c.Name, Args: args})
+}

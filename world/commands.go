@@ -1,0 +1,498 @@
+package world
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"shardmud/world/markup"
+)
+
+// builtinCommands is the command table in priority order: when what a player
+// typed is a prefix of several names, the earliest wins, so the commands
+// people type most come first.
+func builtinCommands() []*Command {
+	cmds := []*Command{
+		{Name: "look", Aliases: []string{"l"}, Usage: "look [target|direction]",
+			Help: "Shows the room you are in: its name, description, exits and who and what is here. With a target, looks at a person or thing; with a direction, at the room that way.",
+			Run:  cmdLook},
+	}
+	for d := Dir(0); d < NumDirs; d++ {
+		d := d
+		cmds = append(cmds, &Command{Name: d.String(), Aliases: []string{d.Short()}, Usage: d.String(),
+			Help: fmt.Sprintf("Walks %s, if there is an exit that way. Abbreviation: %s.", d, d.Short()),
+			Run:  func(c *Ctx) { c.W.walk(c.P, d) }})
+	}
+	cmds = append(cmds,
+		&Command{Name: "go", Usage: "go <direction>",
+			Help: "Walks in a direction, the same as typing the direction itself.",
+			Run:  cmdGo},
+		&Command{Name: "get", Usage: "get <item> | get all[.<item>]",
+			Help: "Picks up something lying in the room. 'get all' picks up everything you can; '2.apple' means the second apple.",
+			Run:  cmdGet},
+		&Command{Name: "give", Usage: "give <item> [to] <name>",
+			Help: "Hands something you carry to a player or character in the room.",
+			Run:  cmdGive},
+		&Command{Name: "say", Usage: "say <text>  or  '<text>",
+			Help: "Says something aloud; everyone in the room hears it.",
+			Run:  cmdSay},
+		&Command{Name: "score", Usage: "score",
+			Help: "Shows your character: name, role, where you are and what you carry.",
+			Run:  cmdScore},
+		&Command{Name: "tell", Usage: "tell <name> <text>",
+			Help: "Says something privately to one player, wherever they are.",
+			Run:  cmdTell},
+		&Command{Name: "take", Usage: "take <item>",
+			Help: "The same as get.",
+			Run:  cmdGet},
+		&Command{Name: "emote", Aliases: []string{":"}, Usage: "emote <action>",
+			Help: "Shows an action to the room: 'emote waves' shows 'Alice waves.'",
+			Run:  cmdEmote},
+		&Command{Name: "examine", Usage: "examine <target>",
+			Help: "Looks closely at a person or thing, here or in your hands.",
+			Run:  cmdExamine},
+		&Command{Name: "chat", Usage: "chat <text>",
+			Help: "Talks on the global chat channel, which every player hears.",
+			Run:  cmdChat},
+		&Command{Name: "who", Usage: "who",
+			Help: "Lists the players in the world.",
+			Run:  cmdWho},
+		&Command{Name: "inventory", Aliases: []string{"i", "inv"}, Usage: "inventory",
+			Help: "Lists what you are carrying.",
+			Run:  cmdInventory},
+		&Command{Name: "drop", Usage: "drop <item> | drop all[.<item>]",
+			Help: "Puts down something you carry.",
+			Run:  cmdDrop},
+		&Command{Name: "help", Aliases: []string{"?"}, Usage: "help [command|topic]",
+			Help: "Lists the commands, or explains one command or topic. Try 'help newbie'.",
+			Run:  cmdHelp},
+		&Command{Name: "quit", Exact: true, Usage: "quit",
+			Help: "Saves your character and leaves the game. Type it in full.",
+			Run:  cmdQuit},
+	)
+	return cmds
+}
+
+func cmdLook(c *Ctx) {
+	if c.Args == "" {
+		c.W.look(c.P)
+		return
+	}
+	if d, ok := ParseDir(c.Args); ok {
+		ex := c.P.Room.Exits[d]
+		if ex == nil {
+			c.Send("You see nothing special that way.")
+			return
+		}
+		c.Send(fmt.Sprintf("To the %s you see {C%s{x.", d, ex.To.Name))
+		return
+	}
+	cmdExamine(c)
+}
+
+// look shows p the room it is in.
+func (w *World) look(p *Player) {
+	r := p.Room
+	var b strings.Builder
+	b.WriteString("{C")
+	b.WriteString(r.Name)
+	b.WriteString("{x\n")
+	b.WriteString(strings.TrimRight(r.Desc, "\n"))
+	b.WriteString("\n{gExits:")
+	n := 0
+	for d, ex := range r.Exits {
+		if ex != nil {
+			b.WriteByte(' ')
+			b.WriteString(Dir(d).String())
+			n++
+		}
+	}
+	if n == 0 {
+		b.WriteString(" none")
+	}
+	b.WriteString("{x")
+	for _, it := range r.Items {
+		b.WriteString("\n")
+		b.WriteString(it.Proto.Long)
+	}
+	for _, m := range r.Mobs {
+		b.WriteString("\n{y")
+		b.WriteString(m.Proto.Long)
+		b.WriteString("{x")
+	}
+	for _, o := range r.Players {
+		if o == p {
+			continue
+		}
+		b.WriteString("\n")
+		b.WriteString(o.Name)
+		if o.link == nil {
+			b.WriteString(" is here, staring blankly (link-dead).")
+		} else {
+			b.WriteString(" is here.")
+		}
+	}
+	p.Send(b.String())
+}
+
+func cmdGo(c *Ctx) {
+	d, ok := ParseDir(c.Args)
+	if !ok {
+		c.Send("Go where? (north, south, east, west, up, down, northeast, northwest, southeast or southwest)")
+		return
+	}
+	c.W.walk(c.P, d)
+}
+
+// walk moves p through the exit in direction d.
+func (w *World) walk(p *Player, d Dir) {
+	ex := p.Room.Exits[d]
+	if ex == nil {
+		p.Send("You cannot go that way.")
+		return
+	}
+	from := p.Room
+	from.send(fmt.Sprintf("%s leaves %s.", p.Name, d), p)
+	w.unplace(p)
+	ex.To.send(fmt.Sprintf("%s arrives from %s.", p.Name, d.Reverse().from()), nil)
+	w.place(p, ex.To)
+	w.look(p)
+}
+
+func cmdSay(c *Ctx) {
+	if c.Args == "" {
+		c.Send("Say what?")
+		return
+	}
+	text := markup.Escape(c.Args)
+	c.Send(`You say, "` + text + `"`)
+	c.P.Room.send(c.P.Name+` says, "`+text+`"`, c.P)
+}
+
+func cmdEmote(c *Ctx) {
+	if c.Args == "" {
+		c.Send("Emote what? (For example: emote waves.)")
+		return
+	}
+	text := c.P.Name + " " + markup.Escape(c.Args)
+	if !strings.ContainsAny(text[len(text)-1:], ".!?") {
+		text += "."
+	}
+	c.P.Room.send(text, nil)
+}
+
+func cmdTell(c *Ctx) {
+	who, text, _ := strings.Cut(c.Args, " ")
+	text = strings.TrimSpace(text)
+	if who == "" || text == "" {
+		c.Send("Tell whom what? (tell <name> <text>)")
+		return
+	}
+	to := c.W.findPlayer(who)
+	switch {
+	case to == nil:
+		c.Send(fmt.Sprintf("No one called %q is playing.", who))
+		return
+	case to == c.P:
+		c.Send("You mutter something to yourself.")
+		return
+	case to.link == nil:
+		c.Send(fmt.Sprintf("%s has lost their link and cannot hear you.", to.Name))
+		return
+	}
+	text = markup.Escape(text)
+	c.Send(fmt.Sprintf(`{mYou tell %s, "%s"{x`, to.Name, text))
+	to.Send(fmt.Sprintf(`{m%s tells you, "%s"{x`, c.P.Name, text))
+}
+
+// findPlayer finds an online player by name, or by a prefix that names only
+// one of them.
+func (w *World) findPlayer(name string) *Player {
+	key := strings.ToLower(name)
+	if p := w.players[key]; p != nil {
+		return p
+	}
+	var found *Player
+	for k, p := range w.players {
+		if strings.HasPrefix(k, key) {
+			if found != nil {
+				return nil
+			}
+			found = p
+		}
+	}
+	return found
+}
+
+func cmdChat(c *Ctx) {
+	if c.Args == "" {
+		c.Send("Chat what?")
+		return
+	}
+	text := markup.Escape(c.Args)
+	c.Send(`{MYou chat, "` + text + `"{x`)
+	msg := "{M" + c.P.Name + ` chats, "` + text + `"{x`
+	for _, p := range c.W.players {
+		if p != c.P {
+			p.Send(msg)
+		}
+	}
+}
+
+func cmdWho(c *Ctx) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Players in %s:", c.W.name)
+	ps := c.W.Players()
+	for _, p := range ps {
+		b.WriteString("\n  ")
+		if p.Role > RolePlayer {
+			fmt.Fprintf(&b, "[%s] ", p.Role)
+		}
+		b.WriteString(p.Name)
+		if p.link == nil {
+			b.WriteString(" (link-dead)")
+		}
+	}
+	if len(ps) == 1 {
+		b.WriteString("\nOne player.")
+	} else {
+		fmt.Fprintf(&b, "\n%d players.", len(ps))
+	}
+	c.Send(b.String())
+}
+
+func cmdInventory(c *Ctx) {
+	if len(c.P.Items) == 0 {
+		c.Send("You are carrying nothing.")
+		return
+	}
+	var b strings.Builder
+	b.WriteString("You are carrying:")
+	for _, line := range countedList(c.P.Items) {
+		b.WriteString("\n  ")
+		b.WriteString(line)
+	}
+	c.Send(b.String())
+}
+
+// countedList names items, folding identical ones: "a red apple (x2)".
+func countedList(items []*Item) []string {
+	var order []*ItemProto
+	counts := make(map[*ItemProto]int)
+	for _, it := range items {
+		if counts[it.Proto] == 0 {
+			order = append(order, it.Proto)
+		}
+		counts[it.Proto]++
+	}
+	lines := make([]string, len(order))
+	for i, proto := range order {
+		lines[i] = proto.Short
+		if n := counts[proto]; n > 1 {
+			lines[i] = fmt.Sprintf("%s (x%d)", proto.Short, n)
+		}
+	}
+	return lines
+}
+
+func cmdGet(c *Ctx) {
+	if c.Args == "" {
+		c.Send("Get what?")
+		return
+	}
+	q := parseQuery(c.Args)
+	items := pick(c.P.Room.Items, q)
+	if len(items) == 0 {
+		c.Send(fmt.Sprintf("You see no %s here.", strings.TrimPrefix(c.Args, "all.")))
+		return
+	}
+	got := 0
+	for _, it := range items {
+		if it.Proto.Fixed {
+			if !q.all {
+				c.Send(fmt.Sprintf("You cannot take %s.", it.Proto.Short))
+			}
+			continue
+		}
+		c.P.Room.Items = remove(c.P.Room.Items, it)
+		c.P.Items = append(c.P.Items, it)
+		c.Send(fmt.Sprintf("You get %s.", it.Proto.Short))
+		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Proto.Short), c.P)
+		got++
+	}
+	if got == 0 && q.all {
+		c.Send("There is nothing here you can take.")
+	}
+}
+
+func cmdDrop(c *Ctx) {
+	if c.Args == "" {
+		c.Send("Drop what?")
+		return
+	}
+	items := pick(c.P.Items, parseQuery(c.Args))
+	if len(items) == 0 {
+		c.Send(fmt.Sprintf("You are not carrying %s.", withArticle(c.Args)))
+		return
+	}
+	for _, it := range items {
+		c.P.Items = remove(c.P.Items, it)
+		c.P.Room.Items = append(c.P.Room.Items, it)
+		c.Send(fmt.Sprintf("You drop %s.", it.Proto.Short))
+		c.P.Room.send(fmt.Sprintf("%s drops %s.", c.P.Name, it.Proto.Short), c.P)
+	}
+}
+
+func withArticle(word string) string {
+	if word == "all" {
+		return "anything"
+	}
+	return "any " + strings.TrimPrefix(word, "all.")
+}
+
+func cmdGive(c *Ctx) {
+	fields := strings.Fields(c.Args)
+	if len(fields) == 3 && strings.EqualFold(fields[1], "to") {
+		fields = []string{fields[0], fields[2]}
+	}
+	if len(fields) != 2 {
+		c.Send("Give what to whom? (give <item> <name>)")
+		return
+	}
+	it, ok := pickOne(c.P.Items, parseQuery(fields[0]))
+	if !ok {
+		c.Send(fmt.Sprintf("You are not carrying %s.", withArticle(fields[0])))
+		return
+	}
+	target := c.P.findPerson(fields[1])
+	switch to := target.(type) {
+	case nil:
+		c.Send(fmt.Sprintf("There is no %s here.", fields[1]))
+	case *Player:
+		if to == c.P {
+			c.Send("You already have it.")
+			return
+		}
+		c.P.Items = remove(c.P.Items, it)
+		to.Items = append(to.Items, it)
+		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Name))
+		to.Send(fmt.Sprintf("%s gives you %s.", c.P.Name, it.Proto.Short))
+		c.W.sendExcept(c.P.Room, fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Name), c.P, to)
+	case *Mobile:
+		c.P.Items = remove(c.P.Items, it)
+		to.Items = append(to.Items, it)
+		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Proto.Short))
+		c.P.Room.send(fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Proto.Short), c.P)
+	}
+}
+
+// sendExcept writes to everyone in r but a and b.
+func (w *World) sendExcept(r *Room, text string, a, b *Player) {
+	for _, p := range r.Players {
+		if p != a && p != b {
+			p.Send(text)
+		}
+	}
+}
+
+func cmdExamine(c *Ctx) {
+	if c.Args == "" {
+		c.Send("Examine what?")
+		return
+	}
+	switch t := c.P.findHere(c.Args).(type) {
+	case nil:
+		c.Send(fmt.Sprintf("You see no %s here.", c.Args))
+	case *Item:
+		c.Send(describe(t.Proto.Short, t.Proto.Desc))
+	case *Mobile:
+		text := describe(t.Proto.Short, t.Proto.Desc)
+		if len(t.Items) > 0 {
+			text += "\n" + capFirst(t.Proto.Short) + " is carrying:\n  " + strings.Join(countedList(t.Items), "\n  ")
+		}
+		c.Send(text)
+	case *Player:
+		text := t.Name + " is a " + t.Role.String() + "."
+		if t == c.P {
+			text = "You look yourself over. You are a " + t.Role.String() + "."
+		}
+		if len(t.Items) > 0 {
+			text += "\nCarrying:\n  " + strings.Join(countedList(t.Items), "\n  ")
+		}
+		c.Send(text)
+	}
+}
+
+func describe(short, desc string) string {
+	desc = strings.TrimRight(desc, "\n")
+	if desc == "" {
+		return fmt.Sprintf("You see nothing special about %s.", short)
+	}
+	return desc
+}
+
+func cmdScore(c *Ctx) {
+	p := c.P
+	c.Send(fmt.Sprintf("{W%s{x, %s\nLocation: %s (%s)\nCarrying: %d item(s)",
+		p.Name, p.Role, p.Room.Name, p.Room.Area.Name, len(p.Items)))
+}
+
+func cmdHelp(c *Ctx) {
+	if c.Args == "" {
+		c.Send(c.W.helpIndex(c.P.Role))
+		return
+	}
+	word := strings.ToLower(c.Args)
+	if cmd := c.W.commands.find(word, c.P.Role); cmd != nil {
+		text := fmt.Sprintf("{WUsage:{x %s\n%s", cmd.Usage, cmd.Help)
+		if len(cmd.Aliases) > 0 {
+			text += "\nShort forms: " + strings.Join(cmd.Aliases, ", ")
+		}
+		if cmd.MinRole > RolePlayer {
+			text += "\nFor: " + cmd.MinRole.String() + "s"
+		}
+		c.Send(text)
+		return
+	}
+	for _, t := range c.W.help {
+		if matches(t.Keywords, word) {
+			c.Send("{W" + t.Title + "{x\n" + strings.TrimRight(t.Text, "\n"))
+			return
+		}
+	}
+	c.Send(fmt.Sprintf("There is no help on %q. Type 'help' for the list.", c.Args))
+}
+
+// helpIndex lists the commands a role can use, in columns, and the topics.
+func (w *World) helpIndex(role Role) string {
+	var names []string
+	for _, c := range w.commands.list {
+		if c.MinRole <= role {
+			names = append(names, c.Name)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("{WCommands{x (type 'help <command>' for more):")
+	for i, n := range names {
+		if i%5 == 0 {
+			b.WriteString("\n  ")
+		}
+		fmt.Fprintf(&b, "%-14s", n)
+	}
+	if len(w.help) > 0 {
+		b.WriteString("\n{WTopics:{x")
+		for _, t := range w.help {
+			b.WriteString(" ")
+			b.WriteString(t.Keywords[0])
+		}
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+func cmdQuit(c *Ctx) {
+	p := c.P
+	p.Send(fmt.Sprintf("Goodbye, %s. Your character is saved; come back soon!", p.Name))
+	p.Room.send(fmt.Sprintf("%s has left the game.", p.Name), p)
+	c.W.depart(p, "quit")
+}

@@ -1,0 +1,144 @@
+package world
+
+import "strings"
+
+// Area is a named group of rooms that builders write as one file.
+type Area struct {
+	ID, Name, Author string
+	Rooms            []*Room
+}
+
+// Room is a place. Its contents are owned by the world and change only
+// through World methods, so that every entity is in exactly one place.
+type Room struct {
+	ID   string // "<area>.<key>", stable across restarts
+	Area *Area
+	Name string
+	Desc string
+
+	Exits [NumDirs]*Exit
+
+	// Spawns lists what the area places here when the world is built.
+	Spawns []Spawn
+
+	Items   []*Item
+	Mobs    []*Mobile
+	Players []*Player
+}
+
+// Exit is one way out of a room.
+type Exit struct {
+	To *Room
+}
+
+// SpawnKind says whether a Spawn places an item or a mobile.
+type SpawnKind int8
+
+const (
+	SpawnItem SpawnKind = iota
+	SpawnMob
+)
+
+// Spawn is one entry of a room's load list.
+type Spawn struct {
+	Kind  SpawnKind
+	Proto string // prototype id
+}
+
+// ItemProto is the shared definition of an item; instances point to it.
+type ItemProto struct {
+	ID       string // "<area>.<key>"
+	Short    string // "a brass lantern": used inside sentences
+	Long     string // the line shown when it lies in a room
+	Desc     string // what examine shows
+	Keywords []string
+	Fixed    bool // cannot be picked up
+}
+
+// Item is one object in the world.
+type Item struct {
+	ID    uint64
+	Proto *ItemProto
+}
+
+// MobProto is the shared definition of a non-player character.
+type MobProto struct {
+	ID       string
+	Short    string
+	Long     string
+	Desc     string
+	Keywords []string
+}
+
+// Mobile is a non-player character.
+type Mobile struct {
+	ID    uint64
+	Proto *MobProto
+	Room  *Room
+	Items []*Item
+}
+
+// Link is how the world reaches a player's connection. The engine implements
+// it; calls come from the engine goroutine and must never block.
+type Link interface {
+	// Send queues one message (one or more lines of markup, no line end).
+	Send(text string)
+	// Close ends the connection after what was already sent, for reason.
+	Close(reason string)
+}
+
+// Player is a character controlled by a person.
+type Player struct {
+	Name  string // as displayed, capitalised
+	Role  Role
+	Room  *Room
+	Items []*Item
+
+	link         Link   // nil while link-dead
+	linkDeadTick uint64 // tick at which the link dropped
+	loginTick    uint64
+}
+
+// Key is the case-folded name that identifies the character.
+func (p *Player) Key() string { return strings.ToLower(p.Name) }
+
+// Send writes a message to the player if anyone is connected to it.
+func (p *Player) Send(text string) {
+	if p.link != nil {
+		p.link.Send(text)
+	}
+}
+
+// Link returns the player's current connection, nil while link-dead.
+func (p *Player) Link() Link { return p.link }
+
+// LinkDead reports whether the player's connection has dropped.
+func (p *Player) LinkDead() bool { return p.link == nil }
+
+// matches reports whether word names something with these keywords: a
+// keyword equal to it or starting with it.
+func matches(keywords []string, word string) bool {
+	for _, k := range keywords {
+		if strings.HasPrefix(k, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func (it *Item) matches(word string) bool  { return matches(it.Proto.Keywords, word) }
+func (m *Mobile) matches(word string) bool { return matches(m.Proto.Keywords, word) }
+func (p *Player) matches(word string) bool { return strings.HasPrefix(p.Key(), word) }
+
+// remove deletes x from list keeping the order players see.
+func remove[T comparable](list []T, x T) []T {
+	for i, y := range list {
+		if y == x {
+			copy(list[i:], list[i+1:])
+			var zero T
+			list[len(list)-1] = zero
+			return list[:len(list)-1]
+		}
+	}
+	return list
+}

@@ -1,0 +1,271 @@
+// Package world is shardmud's model and rules: rooms, exits, items, mobiles,
+// players and the commands that change them.
+//
+// The package does no I/O and reads no clock or global randomness: time
+// arrives as Tick, input as Do, randomness from the seeded source in Config,
+// and everything the world says leaves through each player's Link and the
+// Host. A World is not safe for concurrent use; one goroutine (the engine
+// loop) owns it, which is why nothing here takes a lock.
+package world
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+)
+
+// Blueprint is a loaded world definition: areas with their rooms linked by
+// exits, prototypes and help topics. New takes ownership of it.
+type Blueprint struct {
+	Name  string
+	Start string // id of the room new characters start in
+	Areas []*Area
+	Rooms map[string]*Room
+	Items map[string]*ItemProto
+	Mobs  map[string]*MobProto
+	Help  []HelpTopic
+}
+
+// HelpTopic is a help entry that is not a command.
+type HelpTopic struct {
+	Keywords []string
+	Title    string
+	Text     string
+}
+
+// Host is what the world asks of the program that runs it. Calls come from
+// the goroutine that drives the world and must not block.
+type Host interface {
+	// Depart is told that a player has left the world (quit, or link-dead too
+	// long), with the state to save. link is the player's connection, nil if
+	// there was none; the host closes it.
+	Depart(rec PlayerRecord, link Link, reason string)
+}
+
+// Config is what a world needs from outside.
+type Config struct {
+	Rand *rand.Rand // the only source of randomness
+	Host Host
+	// LinkDeadTicks is how long a player whose connection dropped stays in
+	// the world before being saved and removed; 0 removes at the next tick.
+	LinkDeadTicks uint64
+}
+
+// World is the whole mutable game state.
+type World struct {
+	cfg      Config
+	name     string
+	start    *Room
+	areas    []*Area
+	rooms    map[string]*Room
+	items    map[string]*ItemProto
+	mobs     map[string]*MobProto
+	help     []HelpTopic
+	commands *commandTable
+
+	players map[string]*Player // by Key, including link-dead ones
+	tick    uint64
+	nextID  uint64
+}
+
+// New builds a world from bp and places everything its rooms spawn.
+func New(cfg Config, bp *Blueprint) (*World, error) {
+	if cfg.Rand == nil {
+		return nil, fmt.Errorf("world: Config.Rand is required")
+	}
+	if cfg.Host == nil {
+		return nil, fmt.Errorf("world: Config.Host is required")
+	}
+	start := bp.Rooms[bp.Start]
+	if start == nil {
+		return nil, fmt.Errorf("world: start room %q does not exist", bp.Start)
+	}
+	w := &World{
+		cfg: cfg, name: bp.Name, start: start, areas: bp.Areas,
+		rooms: bp.Rooms, items: bp.Items, mobs: bp.Mobs, help: bp.Help,
+		commands: newCommandTable(builtinCommands()),
+		players:  make(map[string]*Player),
+	}
+	for _, a := range w.areas {
+		for _, r := range a.Rooms {
+			for _, sp := range r.Spawns {
+				if err := w.spawn(r, sp); err != nil {
+					return nil, fmt.Errorf("world: room %s: %w", r.ID, err)
+				}
+			}
+		}
+	}
+	return w, nil
+}
+
+func (w *World) spawn(r *Room, sp Spawn) error {
+	switch sp.Kind {
+	case SpawnItem:
+		it, err := w.NewItem(sp.Proto)
+		if err != nil {
+			return err
+		}
+		r.Items = append(r.Items, it)
+	case SpawnMob:
+		p := w.mobs[sp.Proto]
+		if p == nil {
+			return fmt.Errorf("no mobile prototype %q", sp.Proto)
+		}
+		w.nextID++
+		r.Mobs = append(r.Mobs, &Mobile{ID: w.nextID, Proto: p, Room: r})
+	}
+	return nil
+}
+
+// NewItem makes a new item from a prototype; the caller places it.
+func (w *World) NewItem(proto string) (*Item, error) {
+	p := w.items[proto]
+	if p == nil {
+		return nil, fmt.Errorf("no item prototype %q", proto)
+	}
+	w.nextID++
+	return &Item{ID: w.nextID, Proto: p}, nil
+}
+
+// Name is the world's display name.
+func (w *World) Name() string { return w.name }
+
+// Room finds a room by id.
+func (w *World) Room(id string) *Room { return w.rooms[id] }
+
+// Start is the room new characters begin in.
+func (w *World) Start() *Room { return w.start }
+
+// Ticks is how many ticks have run.
+func (w *World) Ticks() uint64 { return w.tick }
+
+// Player finds a character in the world (online or link-dead) by name.
+func (w *World) Player(name string) *Player { return w.players[strings.ToLower(name)] }
+
+// Players returns everyone in the world sorted by name.
+func (w *World) Players() []*Player {
+	ps := make([]*Player, 0, len(w.players))
+	for _, p := range w.players {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+	return ps
+}
+
+// PlayerCount is the number of characters in the world, link-dead included.
+func (w *World) PlayerCount() int { return len(w.players) }
+
+// Tick advances time by one pulse and runs what is due.
+func (w *World) Tick() {
+	w.tick++
+	for _, p := range w.players {
+		if p.link == nil && w.tick-p.linkDeadTick >= w.cfg.LinkDeadTicks {
+			p.Room.send(fmt.Sprintf("%s's body fades from the world.", p.Name), p)
+			w.depart(p, "link-dead too long")
+		}
+	}
+}
+
+// PlayerRecord is the saved form of a character's state in the world.
+type PlayerRecord struct {
+	Name  string
+	Role  Role
+	Room  string   // room id
+	Items []string // item prototype ids, in carrying order
+}
+
+// Record captures p's state for saving.
+func (p *Player) Record() PlayerRecord {
+	rec := PlayerRecord{Name: p.Name, Role: p.Role}
+	if p.Room != nil {
+		rec.Room = p.Room.ID
+	}
+	for _, it := range p.Items {
+		rec.Items = append(rec.Items, it.Proto.ID)
+	}
+	return rec
+}
+
+// Enter puts a character into the world attached to link, or, if the
+// character is already in the world, attaches link to that body: a link-dead
+// player resumes, a connected one is taken over and its old connection
+// closed. Items whose prototype no longer exists are left out.
+func (w *World) Enter(rec PlayerRecord, link Link) *Player {
+	if p := w.players[strings.ToLower(rec.Name)]; p != nil {
+		old := p.link
+		p.link = link
+		if old != nil {
+			old.Send("Your character has been taken over by a new connection.")
+			old.Close("taken over")
+			p.Send("You take over your character, which was already playing.")
+		} else {
+			p.Send("Reconnecting. Welcome back!")
+			p.Room.send(fmt.Sprintf("%s has reconnected.", p.Name), p)
+		}
+		w.look(p)
+		return p
+	}
+	p := &Player{Name: rec.Name, Role: rec.Role, link: link, loginTick: w.tick}
+	for _, proto := range rec.Items {
+		if it, err := w.NewItem(proto); err == nil {
+			p.Items = append(p.Items, it)
+		}
+	}
+	room := w.rooms[rec.Room]
+	if room == nil {
+		room = w.start
+	}
+	w.players[p.Key()] = p
+	room.send(fmt.Sprintf("%s has entered the game.", p.Name), nil)
+	w.place(p, room)
+	w.look(p)
+	return p
+}
+
+// Disconnect tells the world that link, p's connection, has dropped. p stays
+// in the world link-dead until it reconnects or LinkDeadTicks pass. A link
+// that is no longer p's (taken over) changes nothing.
+func (w *World) Disconnect(p *Player, link Link) {
+	if p.link != link || link == nil {
+		return
+	}
+	p.link = nil
+	p.linkDeadTick = w.tick
+	p.Room.send(fmt.Sprintf("%s has lost their link.", p.Name), p)
+}
+
+// Remove takes p out of the world without a word (shutdown) and returns its
+// state to save.
+func (w *World) Remove(p *Player) PlayerRecord {
+	rec := p.Record()
+	w.unplace(p)
+	delete(w.players, p.Key())
+	return rec
+}
+
+func (w *World) depart(p *Player, reason string) {
+	link := p.link
+	rec := w.Remove(p)
+	w.cfg.Host.Depart(rec, link, reason)
+}
+
+func (w *World) place(p *Player, r *Room) {
+	p.Room = r
+	r.Players = append(r.Players, p)
+}
+
+func (w *World) unplace(p *Player) {
+	if p.Room != nil {
+		p.Room.Players = remove(p.Room.Players, p)
+	}
+}
+
+// send writes text to every connected player in the room except one.
+func (r *Room) send(text string, except *Player) {
+	for _, p := range r.Players {
+		if p != except {
+			p.Send(text)
+		}
+	}
+}
