@@ -111,9 +111,12 @@ func (w *World) look(p *Player) {
 		b.WriteString(" none")
 	}
 	b.WriteString("{x")
-	for _, it := range r.Items {
+	for _, g := range groupItems(r.Items) {
 		b.WriteString("\n")
-		b.WriteString(it.Proto.Long)
+		if g.n > 1 {
+			fmt.Fprintf(&b, "[%d] ", g.n)
+		}
+		b.WriteString(g.proto.Long)
 	}
 	for _, m := range r.Mobs {
 		b.WriteString("\n{y")
@@ -275,21 +278,34 @@ func cmdInventory(c *Ctx) {
 	c.Send(b.String())
 }
 
+type itemGroup struct {
+	proto *ItemProto
+	n     int
+}
+
+// groupItems folds identical items, keeping the order they were first seen.
+func groupItems(items []*Item) []itemGroup {
+	var groups []itemGroup
+	at := make(map[*ItemProto]int)
+	for _, it := range items {
+		if i, ok := at[it.Proto]; ok {
+			groups[i].n++
+			continue
+		}
+		at[it.Proto] = len(groups)
+		groups = append(groups, itemGroup{it.Proto, 1})
+	}
+	return groups
+}
+
 // countedList names items, folding identical ones: "a red apple (x2)".
 func countedList(items []*Item) []string {
-	var order []*ItemProto
-	counts := make(map[*ItemProto]int)
-	for _, it := range items {
-		if counts[it.Proto] == 0 {
-			order = append(order, it.Proto)
-		}
-		counts[it.Proto]++
-	}
-	lines := make([]string, len(order))
-	for i, proto := range order {
-		lines[i] = proto.Short
-		if n := counts[proto]; n > 1 {
-			lines[i] = fmt.Sprintf("%s (x%d)", proto.Short, n)
+	var lines []string
+	for _, g := range groupItems(items) {
+		if g.n > 1 {
+			lines = append(lines, fmt.Sprintf("%s (x%d)", g.proto.Short, g.n))
+		} else {
+			lines = append(lines, g.proto.Short)
 		}
 	}
 	return lines

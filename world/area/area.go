@@ -167,7 +167,7 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 
 	eachEntry(file, f["rooms"], errs, func(key str, n *yaml.Node) {
 		rf := fields(file, n, errs, "name", "desc", "exits", "items", "mobs")
-		r := roomDef{key: key, name: text(file, rf["name"], errs).value, desc: text(file, rf["desc"], errs).value}
+		r := roomDef{key: key, name: text(file, rf["name"], errs).value, desc: reflow(text(file, rf["desc"], errs).value)}
 		if r.name == "" {
 			errs.add(file, n.Line, fmt.Sprintf("room %s has no name", key.value))
 		}
@@ -197,7 +197,7 @@ func parseProtos(file string, n *yaml.Node, errs *errorList, kind string, extra 
 			key:   key,
 			short: text(file, pf["short"], errs).value,
 			long:  text(file, pf["long"], errs).value,
-			desc:  text(file, pf["desc"], errs).value,
+			desc:  reflow(text(file, pf["desc"], errs).value),
 		}
 		for _, k := range list(file, pf["keywords"], errs) {
 			p.keywords = append(p.keywords, strings.ToLower(k.value))
@@ -219,6 +219,40 @@ func parseProtos(file string, n *yaml.Node, errs *errorList, kind string, extra 
 		out = append(out, p)
 	})
 	return out
+}
+
+// reflow joins the lines of each paragraph, so text wrapped by its author
+// is wrapped again at each reader's width. Paragraphs are separated by a
+// blank line; a line that starts with a space is kept as written (signs,
+// maps, verse).
+func reflow(s string) string {
+	var b strings.Builder
+	joining := false
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "":
+			b.WriteString("\n")
+			if joining {
+				b.WriteString("\n")
+			}
+			joining = false
+		case line[0] == ' ' || line[0] == '\t':
+			if joining {
+				b.WriteString("\n")
+			}
+			b.WriteString(strings.TrimRight(line, " \t"))
+			b.WriteString("\n")
+			joining = false
+		default:
+			if joining {
+				b.WriteString(" ")
+			}
+			b.WriteString(trimmed)
+			joining = true
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 func capitalise(s string) string {

@@ -143,3 +143,17 @@ func FuzzParseArea(f *testing.F) {
 		}
 	})
 }
+
+func TestReflow(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"one\ntwo\n", "one two"},
+		{"para one\ncontinues\n\npara two\n", "para one continues\n\npara two"},
+		{"text\n  | a sign |\n  | kept |\nmore\n", "text\n  | a sign |\n  | kept |\nmore"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := reflow(tt.in); got != tt.want {
+			t.Errorf("reflow(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+// Command shardmud runs one shard of the shardmud world: go run ./cmd/shardmud
+// serves the built-in world on telnet port 4000.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"shardmud/data"
+	"shardmud/engine"
+)
+
+func main() {
+	var cfg engine.Config
+	var worldDir string
+	flag.StringVar(&cfg.TelnetAddr, "telnet", ":4000", "telnet listen address (empty disables)")
+	flag.StringVar(&cfg.DBPath, "db", "shardmud.db", "SQLite database file (created if missing)")
+	flag.StringVar(&worldDir, "world", "", "world folder to load instead of the built-in world")
+	flag.DurationVar(&cfg.Tick, "tick", 100*time.Millisecond, "length of one pulse of the world")
+	flag.DurationVar(&cfg.LinkDead, "linkdead", 10*time.Minute, "how long a disconnected character stays in the world")
+	flag.DurationVar(&cfg.SaveInterval, "save", 5*time.Second, "how often online characters are saved")
+	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
+	flag.Parse()
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	cfg.Logger = log
+	cfg.World = fs.FS(data.FS)
+	if worldDir != "" {
+		cfg.World = os.DirFS(worldDir)
+	}
+	srv, err := engine.New(cfg)
+	if err == nil {
+		err = srv.Start()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shardmud:", err)
+		os.Exit(1)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-ctx.Done():
+	case <-srv.Stopping():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Error("shutdown", "err", err)
+		os.Exit(1)
+	}
+}

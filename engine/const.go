@@ -1,0 +1,45 @@
+package engine
+
+import "time"
+
+// Limits, in one place. Each bounds what one client can cost the server.
+const (
+	// MaxLineBytes is the longest input line accepted; longer lines are
+	// discarded with a notice.
+	MaxLineBytes = 4096
+	// MaxSubnegBytes bounds one telnet subnegotiation payload.
+	MaxSubnegBytes = 8192
+	// OutboxBytes is how much output may wait for a client before it is
+	// disconnected as a slow consumer.
+	OutboxBytes = 256 << 10
+	// WriteTimeout bounds one write to a client.
+	WriteTimeout = 10 * time.Second
+
+	// InboxSize is the engine's input queue, shared by all sessions.
+	InboxSize = 8192
+	// QueuedLinesPerSession is how many typed lines one session may have
+	// waiting for the engine; its reader stops reading (TCP backpressure)
+	// beyond that, so a flood from one client cannot fill the inbox.
+	QueuedLinesPerSession = 32
+	// CommandsPerTick is how many commands one session may run per tick;
+	// the rest wait for the next tick, so one player cannot starve others.
+	CommandsPerTick = 4
+
+	// LoginTimeout is how long a connection may take to log in.
+	LoginTimeout = 3 * time.Minute
+	// LoginAttemptsPerConn is how many wrong passwords one connection may
+	// try before it is closed.
+	LoginAttemptsPerConn = 3
+	// FailedLoginsPerAddr and FailedLoginsPerAccount are the failures
+	// allowed in FailedLoginWindow before further attempts are refused.
+	FailedLoginsPerAddr    = 10
+	FailedLoginsPerAccount = 5
+	FailedLoginWindow      = 5 * time.Minute
+	// MinPasswordLen is the shortest password accepted for a new character.
+	MinPasswordLen = 8
+	// MaxPasswordLen is bcrypt's limit.
+	MaxPasswordLen = 72
+
+	// SaveQueueFlush is how often the saver writes what has queued up.
+	SaveQueueFlush = 200 * time.Millisecond
+)

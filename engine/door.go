@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"errors"
+	"net"
+	"time"
+
+	"shardmud/telnet"
+	"shardmud/world/markup"
+)
+
+// door is a session's connection as the engine sees it, whatever the
+// protocol: lines in, rendered text out. Telnet is the first; SSH and the
+// browser implement the same.
+type door interface {
+	// ReadLine blocks for the next line of input. errLineTooLong is not
+	// fatal; any other error ends the session.
+	ReadLine() (string, error)
+	// Write sends rendered text (CRLF line ends, ANSI if any).
+	Write(p []byte) (int, error)
+	// WritePrompt sends a prompt and marks its end for MUD clients.
+	WritePrompt(p []byte) error
+	// HideInput asks the client not to show what is typed (passwords).
+	HideInput(hide bool) error
+	SetReadDeadline(t time.Time) error
+	Term() term
+	Close() error
+	RemoteAddr() net.Addr
+	Protocol() string
+}
+
+// term is what the session knows of the client's screen.
+type term struct {
+	Width        int // columns; 0 = unknown
+	Color        markup.Level
+	ScreenReader bool
+	Client       string
+}
+
+var errLineTooLong = errors.New("input line too long")
+
+// telnetDoor adapts a telnet.Conn.
+type telnetDoor struct {
+	*telnet.Conn
+}
+
+func newTelnetDoor(nc net.Conn) *telnetDoor {
+	return &telnetDoor{telnet.NewConn(nc, telnet.Config{
+		MaxLine:      MaxLineBytes,
+		MaxSubneg:    MaxSubnegBytes,
+		WriteTimeout: WriteTimeout,
+	})}
+}
+
+func (d *telnetDoor) ReadLine() (string, error) {
+	line, err := d.Conn.ReadLine()
+	if errors.Is(err, telnet.ErrLineTooLong) {
+		return "", errLineTooLong
+	}
+	return line, err
+}
+
+func (d *telnetDoor) HideInput(hide bool) error { return d.Conn.SetEcho(hide) }
+func (d *telnetDoor) Protocol() string          { return "telnet" }
+
+func (d *telnetDoor) Term() term {
+	t := d.Conn.Terminal()
+	out := term{Width: t.Width, ScreenReader: t.ScreenReader, Client: t.Client}
+	switch t.Color {
+	case telnet.Color16:
+		out.Color = markup.ANSI16
+	case telnet.Color256:
+		out.Color = markup.ANSI256
+	case telnet.ColorTrue:
+		out.Color = markup.TrueColor
+	}
+	return out
+}

@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"sync"
+	"time"
+)
+
+// limiter counts failed logins per key (an address or an account) within
+// FailedLoginWindow. Session goroutines share it.
+type limiter struct {
+	mu    sync.Mutex
+	fails map[string][]time.Time
+}
+
+func newLimiter() *limiter { return &limiter{fails: make(map[string][]time.Time)} }
+
+// blocked reports whether key has had max failures within the window, and
+// how long until the oldest of them expires.
+func (l *limiter) blocked(key string, max int, now time.Time) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := l.prune(key, now)
+	if len(recent) < max {
+		return 0, false
+	}
+	return recent[0].Add(FailedLoginWindow).Sub(now), true
+}
+
+// fail records a failure for key.
+func (l *limiter) fail(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[key] = append(l.prune(key, now), now)
+	if len(l.fails) > 100_000 { // a spray from many addresses: forget the expired
+		for k := range l.fails {
+			l.prune(k, now)
+		}
+	}
+}
+
+func (l *limiter) prune(key string, now time.Time) []time.Time {
+	list := l.fails[key]
+	i := 0
+	for i < len(list) && now.Sub(list[i]) >= FailedLoginWindow {
+		i++
+	}
+	list = list[i:]
+	if len(list) == 0 {
+		delete(l.fails, key)
+		return nil
+	}
+	if len(list) > 64 {
+		list = list[len(list)-64:]
+	}
+	l.fails[key] = list
+	return list
+}

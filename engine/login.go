@@ -1,0 +1,277 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"shardmud/engine/store"
+	"shardmud/world"
+)
+
+// errGaveUp ends a login that used up its attempts or was refused.
+var errGaveUp = errors.New("login refused")
+
+// reservedNames cannot be characters: they would read as commands, targets
+// or staff.
+var reservedNames = map[string]bool{
+	"new": true, "all": true, "self": true, "me": true, "someone": true, "something": true,
+	"anyone": true, "nobody": true, "here": true, "quit": true, "connect": true, "create": true,
+	"admin": true, "builder": true, "root": true, "god": true, "system": true, "server": true,
+	"shardmud": true, "guest": true, "who": true, "look": true,
+}
+
+// validName checks the name rules and returns the name as displayed.
+func validName(name string) (string, error) {
+	if len(name) < 3 || len(name) > 20 {
+		return "", errors.New("A name has 3 to 20 letters.")
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return "", errors.New("A name has letters only (a to z).")
+		}
+	}
+	lower := strings.ToLower(name)
+	if reservedNames[lower] {
+		return "", fmt.Errorf("%q is reserved; choose another name.", name)
+	}
+	return strings.ToUpper(lower[:1]) + lower[1:], nil
+}
+
+// login runs the login dialogue on the session goroutine: it may wait on the
+// client, the database and bcrypt, none of which may touch the loop.
+func (s *session) login() (world.PlayerRecord, error) {
+	s.door.SetReadDeadline(time.Now().Add(LoginTimeout))
+	defer s.door.SetReadDeadline(time.Time{})
+	s.Send(fmt.Sprintf("{CWelcome to %s!{x\n"+
+		"Type the name of your character, or a new name to create one.\n"+
+		"(Clients and bots may log in with one line: connect <name> <password>, or create <name> <password>.)",
+		s.srv.worldName))
+	failures := 0
+	for {
+		if failures >= LoginAttemptsPerConn {
+			s.Close("too many failed logins")
+			return world.PlayerRecord{}, errGaveUp
+		}
+		s.prompt("Name: ")
+		line, err := s.readLine()
+		if err != nil {
+			return world.PlayerRecord{}, err
+		}
+		line = strings.TrimSpace(line)
+		verb, rest, _ := strings.Cut(line, " ")
+		var rec world.PlayerRecord
+		var ok bool
+		switch strings.ToLower(verb) {
+		case "":
+			continue
+		case "connect":
+			name, pw, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			rec, ok, err = s.connect(name, pw)
+		case "create":
+			name, pw, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			rec, ok, err = s.create(name, pw)
+		default:
+			if rest != "" {
+				s.Send("A name is one word. (Or: connect <name> <password>)")
+				continue
+			}
+			rec, ok, err = s.dialogue(line)
+		}
+		if err != nil {
+			return world.PlayerRecord{}, err
+		}
+		if ok {
+			s.srv.stats.logins.Add(1)
+			s.store().TouchLogin(context.Background(), rec.Name)
+			s.log.Info("login", "name", rec.Name, "role", rec.Role)
+			return rec, nil
+		}
+		failures++
+	}
+}
+
+func (s *session) store() *store.Store { return s.srv.store }
+
+// readLine reads a line during login, skipping over-long ones.
+func (s *session) readLine() (string, error) {
+	for {
+		line, err := s.door.ReadLine()
+		if errors.Is(err, errLineTooLong) {
+			s.Send("That line was too long.")
+			continue
+		}
+		return line, err
+	}
+}
+
+// readSecret reads a password with the client's echo turned off.
+func (s *session) readSecret(prompt string) (string, error) {
+	s.push(outItem{kind: outHide})
+	s.prompt(prompt)
+	line, err := s.readLine()
+	s.push(outItem{kind: outShow})
+	s.Send("")
+	return line, err
+}
+
+// dialogue is the interactive path for a name typed alone.
+func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
+	name, err := validName(typed)
+	if err != nil {
+		s.Send(err.Error())
+		return world.PlayerRecord{}, false, nil
+	}
+	exists, err := s.store().Exists(context.Background(), name)
+	if err != nil {
+		return s.storeFailed(err)
+	}
+	if exists {
+		pw, err := s.readSecret("Password: ")
+		if err != nil {
+			return world.PlayerRecord{}, false, err
+		}
+		return s.connect(name, pw)
+	}
+	s.prompt(fmt.Sprintf("There is no %s yet. Create a new character named %s? (yes/no) ", name, name))
+	answer, err := s.readLine()
+	if err != nil {
+		return world.PlayerRecord{}, false, err
+	}
+	if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "y") {
+		s.Send("Then choose another name.")
+		return world.PlayerRecord{}, false, nil
+	}
+	for {
+		pw, err := s.readSecret(fmt.Sprintf("Choose a password for %s (%d or more characters): ", name, MinPasswordLen))
+		if err != nil {
+			return world.PlayerRecord{}, false, err
+		}
+		if msg := passwordProblem(pw); msg != "" {
+			s.Send(msg)
+			continue
+		}
+		again, err := s.readSecret("Type the password again: ")
+		if err != nil {
+			return world.PlayerRecord{}, false, err
+		}
+		if again != pw {
+			s.Send("The passwords differ. Let's try again.")
+			continue
+		}
+		return s.create(name, pw)
+	}
+}
+
+func passwordProblem(pw string) string {
+	switch {
+	case len(pw) < MinPasswordLen:
+		return fmt.Sprintf("That password is too short: use %d or more characters.", MinPasswordLen)
+	case len(pw) > MaxPasswordLen:
+		return fmt.Sprintf("That password is too long: use at most %d bytes.", MaxPasswordLen)
+	}
+	return ""
+}
+
+// connect checks a password, under the per-address and per-account limits.
+func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
+	name, err := validName(typed)
+	if err != nil {
+		s.Send("Wrong name or password.")
+		return world.PlayerRecord{}, false, nil
+	}
+	if s.refused(name) {
+		return world.PlayerRecord{}, false, errGaveUp
+	}
+	c, err := s.store().Character(context.Background(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		// Same answer and same cost as a wrong password: names are not
+		// revealed to someone guessing.
+		s.srv.checkPassword(s.srv.dummyHash, pw)
+		s.failed(name)
+		return world.PlayerRecord{}, false, nil
+	}
+	if err != nil {
+		return s.storeFailed(err)
+	}
+	if !s.srv.checkPassword(c.Hash, pw) {
+		s.failed(name)
+		return world.PlayerRecord{}, false, nil
+	}
+	s.Send(fmt.Sprintf("Welcome back, %s.", c.Record.Name))
+	return c.Record, true, nil
+}
+
+// create makes a new character.
+func (s *session) create(typed, pw string) (world.PlayerRecord, bool, error) {
+	name, err := validName(typed)
+	if err != nil {
+		s.Send(err.Error())
+		return world.PlayerRecord{}, false, nil
+	}
+	if msg := passwordProblem(pw); msg != "" {
+		s.Send(msg)
+		return world.PlayerRecord{}, false, nil
+	}
+	hash, err := s.srv.hashPassword(pw)
+	if err != nil {
+		return world.PlayerRecord{}, false, fmt.Errorf("hash password: %w", err)
+	}
+	role, err := s.store().CreateCharacter(context.Background(), name, hash, s.srv.cfg.Admin)
+	if errors.Is(err, store.ErrExists) {
+		s.Send(fmt.Sprintf("The name %s is taken. Choose another.", name))
+		return world.PlayerRecord{}, false, nil
+	}
+	if err != nil {
+		return s.storeFailed(err)
+	}
+	s.log.Info("character created", "name", name, "role", role)
+	s.Send(fmt.Sprintf("Welcome, %s! Your character has been created.", name))
+	if role == world.RoleAdmin {
+		s.Send("{YYou are an admin of this world.{x")
+	}
+	return world.PlayerRecord{Name: name, Role: role}, true, nil
+}
+
+func (s *session) storeFailed(err error) (world.PlayerRecord, bool, error) {
+	s.log.Error("login: database error", "err", err)
+	s.Send("{RThe character database is not answering; please try again later.{x")
+	s.Close("database error")
+	return world.PlayerRecord{}, false, errGaveUp
+}
+
+func (s *session) addrKey() string {
+	host, _, err := net.SplitHostPort(s.addr)
+	if err != nil {
+		host = s.addr
+	}
+	return "addr:" + host
+}
+
+// refused tells the client and reports true if its address or the account
+// has failed too often lately.
+func (s *session) refused(name string) bool {
+	now := time.Now()
+	wait, blocked := s.srv.limiter.blocked(s.addrKey(), s.srv.cfg.FailedLoginsPerAddr, now)
+	if !blocked {
+		wait, blocked = s.srv.limiter.blocked("acct:"+strings.ToLower(name), s.srv.cfg.FailedLoginsPerAccount, now)
+	}
+	if blocked {
+		s.log.Warn("login refused: too many failures", "name", name)
+		s.Send(fmt.Sprintf("Too many failed logins. Try again in %s.", wait.Round(time.Second)))
+		s.Close("login rate limit")
+	}
+	return blocked
+}
+
+func (s *session) failed(name string) {
+	now := time.Now()
+	s.srv.stats.loginFailures.Add(1)
+	s.srv.limiter.fail(s.addrKey(), now)
+	s.srv.limiter.fail("acct:"+strings.ToLower(name), now)
+	s.log.Info("failed login", "name", name)
+	s.Send("Wrong name or password.")
+}

@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"shardmud/world"
+)
+
+type eventKind uint8
+
+const (
+	evEnter  eventKind = iota // a session logged in: put its character in the world
+	evLine                    // a session typed a line
+	evClosed                  // a session's connection ended
+	evCall                    // run fn on the loop (stats, tests)
+)
+
+type event struct {
+	kind eventKind
+	s    *session
+	line string
+	rec  world.PlayerRecord
+	fn   func()
+}
+
+// loop is the engine goroutine: commands run as they arrive, the tick runs
+// timed work, and nothing here waits on I/O.
+func (s *Server) loop() {
+	defer close(s.loopDone)
+	tick := time.NewTicker(s.cfg.Tick)
+	defer tick.Stop()
+	save := time.NewTicker(s.cfg.SaveInterval)
+	defer save.Stop()
+	for {
+		select {
+		case ev := <-s.inbox:
+			s.handle(ev)
+		case <-tick.C:
+			start := time.Now()
+			s.tick()
+			s.stats.observeTick(time.Since(start))
+		case <-save.C:
+			for _, p := range s.world.Players() {
+				s.saver.put(p.Record())
+			}
+		case <-s.stopping:
+			s.farewell()
+			return
+		}
+	}
+}
+
+func (s *Server) handle(ev event) {
+	sess := ev.s
+	switch ev.kind {
+	case evEnter:
+		rec := ev.rec
+		if newer, ok := s.departed[strings.ToLower(rec.Name)]; ok {
+			rec = newer
+		}
+		if p := s.world.Player(rec.Name); p != nil {
+			if old, ok := p.Link().(*session); ok && old != sess {
+				old.player = nil
+				old.inGame.Store(false)
+			}
+		}
+		sess.player = s.world.Enter(rec, sess)
+		sess.log.Info("entered world", "name", rec.Name)
+	case evLine:
+		if sess.player == nil { // quit or taken over meanwhile
+			<-sess.credits
+			return
+		}
+		if sess.ran >= CommandsPerTick || len(sess.pending) > 0 {
+			sess.pending = append(sess.pending, ev.line)
+			return
+		}
+		s.run(sess, ev.line)
+	case evClosed:
+		if p := sess.player; p != nil {
+			s.world.Disconnect(p, sess)
+			sess.player = nil
+			sess.log.Info("link lost", "name", p.Name)
+		}
+		sess.pending = nil
+	case evCall:
+		ev.fn()
+	}
+}
+
+// run executes one command for sess and gives back its credit. A session
+// is in s.busy exactly when it has run something this tick.
+func (s *Server) run(sess *session, line string) {
+	if sess.ran == 0 {
+		s.busy = append(s.busy, sess)
+	}
+	sess.ran++
+	<-sess.credits
+	s.stats.commands.Add(1)
+	if p := sess.player; p != nil {
+		s.safeDo(p, line)
+	}
+}
+
+// safeDo runs a command; a bug in a command costs that command, not the
+// server.
+func (s *Server) safeDo(p *world.Player, line string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("command panicked", "player", p.Name, "line", line,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			p.Send("{RSomething went wrong with that command; it has been logged.{x")
+		}
+	}()
+	s.world.Do(p, line)
+}
+
+// tick gives every session a fresh allowance, runs what waited for it, and
+// advances the world.
+func (s *Server) tick() {
+	busy := s.busy
+	s.busy = nil
+	for _, sess := range busy {
+		sess.ran = 0
+		for len(sess.pending) > 0 && sess.ran < CommandsPerTick {
+			line := sess.pending[0]
+			sess.pending = sess.pending[1:]
+			s.run(sess, line)
+		}
+	}
+	s.world.Tick()
+}
+
+// farewell runs on the loop at shutdown: every player is told, removed and
+// queued for saving, and their connections closed after the message.
+func (s *Server) farewell() {
+	for _, p := range s.world.Players() {
+		link := p.Link()
+		p.Send("{YThe server is shutting down. Your character has been saved.{x")
+		s.saver.put(s.world.Remove(p))
+		if sess, ok := link.(*session); ok {
+			sess.player = nil
+			sess.inGame.Store(false)
+			sess.Close("server shutdown")
+		}
+	}
+}
+
+// host is the engine's side of world.Host.
+type host struct{ s *Server }
+
+func (h host) Depart(rec world.PlayerRecord, link world.Link, reason string) {
+	h.s.departed[strings.ToLower(rec.Name)] = rec
+	h.s.saver.put(rec)
+	if sess, ok := link.(*session); ok {
+		sess.player = nil
+		sess.inGame.Store(false)
+		sess.Close(reason)
+	}
+}
+
+// call runs fn on the loop goroutine and waits for it; false if the loop
+// has stopped.
+func (s *Server) call(fn func()) bool {
+	done := make(chan struct{})
+	if !s.post(event{kind: evCall, fn: func() { fn(); close(done) }}) {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-s.loopDone:
+		return false
+	}
+}

@@ -1,0 +1,309 @@
+// Package engine runs shardmud: the listeners, one goroutine per connection
+// for reading and one for writing, the engine loop that alone owns the
+// world, and the saver that writes characters to the store.
+//
+// Invariants: only the loop goroutine touches the world.World and the
+// fields marked engine-owned; every other goroutine reaches it through the
+// inbox. The loop never blocks on I/O: output goes to bounded per-session
+// outboxes and saves to the saver's dirty set. Every goroutine has an owner
+// that starts and stops it (Start and Shutdown).
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"shardmud/engine/store"
+	"shardmud/world"
+	"shardmud/world/area"
+)
+
+// Config is everything the server is started with; cmd/shardmud fills it
+// from flags. Zero values take the defaults.
+type Config struct {
+	TelnetAddr   string        // "" disables telnet
+	DBPath       string        // SQLite file, created if missing
+	World        fs.FS         // the world folder (world.yaml, areas/, help.yaml)
+	Tick         time.Duration // pulse length; default 100ms
+	LinkDead     time.Duration // how long a dropped player stays; default 10m
+	SaveInterval time.Duration // how often online characters are saved; default 5s
+	Admin        string        // character granted admin at start
+	BcryptCost   int           // default bcrypt.DefaultCost
+	Seed         uint64        // world randomness; 0 picks one
+	Logger       *slog.Logger
+
+	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
+	// in const.go (tests use them).
+	FailedLoginsPerAddr    int
+	FailedLoginsPerAccount int
+}
+
+func (c *Config) defaults() {
+	if c.Tick <= 0 {
+		c.Tick = 100 * time.Millisecond
+	}
+	if c.LinkDead <= 0 {
+		c.LinkDead = 10 * time.Minute
+	}
+	if c.SaveInterval <= 0 {
+		c.SaveInterval = 5 * time.Second
+	}
+	if c.BcryptCost == 0 {
+		c.BcryptCost = bcrypt.DefaultCost
+	}
+	if c.Seed == 0 {
+		c.Seed = rand.Uint64()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.FailedLoginsPerAddr <= 0 {
+		c.FailedLoginsPerAddr = FailedLoginsPerAddr
+	}
+	if c.FailedLoginsPerAccount <= 0 {
+		c.FailedLoginsPerAccount = FailedLoginsPerAccount
+	}
+}
+
+// Server is one shard: its world, its listeners and its database.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *store.Store
+	saver   *saver
+	limiter *limiter
+	hashSem chan struct{} // bounds concurrent password hashing
+	// dummyHash is checked against when an account does not exist, so a
+	// wrong name costs what a wrong password does.
+	dummyHash []byte
+	worldName string
+	stats     stats
+
+	inbox    chan event
+	stopping chan struct{} // closed when shutdown begins
+	loopDone chan struct{} // closed when the loop has returned
+	stopOnce sync.Once
+
+	listeners  []net.Listener
+	telnetAddr net.Addr
+	accepts    sync.WaitGroup
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	conns    sync.WaitGroup
+	nextID   atomic.Uint64
+
+	// Engine-owned.
+	world    *world.World
+	departed map[string]world.PlayerRecord // last state of players who left, newer than what logins read
+	busy     []*session                    // sessions that ran commands this tick or have some waiting
+}
+
+// New loads the world and opens the database; Start begins serving.
+func New(cfg Config) (*Server, error) {
+	cfg.defaults()
+	if cfg.World == nil {
+		return nil, errors.New("engine: no world given")
+	}
+	bp, err := area.Load(cfg.World)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		store:    st,
+		limiter:  newLimiter(),
+		hashSem:  make(chan struct{}, runtime.NumCPU()),
+		inbox:    make(chan event, InboxSize),
+		stopping: make(chan struct{}),
+		loopDone: make(chan struct{}),
+		sessions: make(map[*session]struct{}),
+		departed: make(map[string]world.PlayerRecord),
+	}
+	ticks := uint64(cfg.LinkDead / cfg.Tick)
+	w, err := world.New(world.Config{
+		Rand:          rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		Host:          host{s},
+		LinkDeadTicks: ticks,
+	}, bp)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.world = w
+	s.worldName = w.Name()
+	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("no such account"), cfg.BcryptCost); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if cfg.Admin != "" {
+		switch err := st.SetRole(context.Background(), cfg.Admin, world.RoleAdmin); {
+		case err == nil:
+			s.log.Info("granted admin", "name", cfg.Admin)
+		case errors.Is(err, store.ErrNotFound):
+			s.log.Info("admin character does not exist yet; it will be admin when created", "name", cfg.Admin)
+		default:
+			st.Close()
+			return nil, err
+		}
+	}
+	s.saver = newSaver(st, s.log)
+	return s, nil
+}
+
+// Start opens the listeners and starts the loop; it returns at once.
+func (s *Server) Start() error {
+	if s.cfg.TelnetAddr != "" {
+		ln, err := net.Listen("tcp", s.cfg.TelnetAddr)
+		if err != nil {
+			return fmt.Errorf("telnet listen: %w", err)
+		}
+		s.listeners = append(s.listeners, ln)
+		s.telnetAddr = ln.Addr()
+		s.log.Info("telnet listening", "addr", ln.Addr().String())
+		s.accepts.Add(1)
+		go s.acceptLoop(ln, func(nc net.Conn) door {
+			d := newTelnetDoor(nc)
+			d.Start()
+			return d
+		})
+	}
+	go s.saver.run()
+	go s.loop()
+	s.log.Info("world running", "world", s.world.Name(), "tick", s.cfg.Tick, "db", s.cfg.DBPath)
+	return nil
+}
+
+// TelnetAddr is the telnet listener's address (useful with port 0).
+func (s *Server) TelnetAddr() net.Addr { return s.telnetAddr }
+
+func (s *Server) acceptLoop(ln net.Listener, open func(net.Conn) door) {
+	defer s.accepts.Done()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stopping:
+				return
+			default:
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				continue
+			}
+			s.log.Error("accept failed", "err", err)
+			time.Sleep(50 * time.Millisecond) // e.g. out of file descriptors
+			continue
+		}
+		s.mu.Lock()
+		select {
+		case <-s.stopping:
+			s.mu.Unlock()
+			nc.Close()
+			return
+		default:
+		}
+		sess := newSession(s, s.nextID.Add(1), open(nc))
+		s.sessions[sess] = struct{}{}
+		s.conns.Add(1)
+		s.mu.Unlock()
+		s.stats.sessions.Add(1)
+		go sess.run()
+	}
+}
+
+func (s *Server) sessionDone(sess *session) {
+	s.mu.Lock()
+	delete(s.sessions, sess)
+	s.mu.Unlock()
+	s.stats.sessions.Add(-1)
+	s.conns.Done()
+}
+
+// post hands an event to the loop; false once the loop has stopped.
+func (s *Server) post(ev event) bool {
+	select {
+	case s.inbox <- ev:
+		return true
+	case <-s.loopDone:
+		return false
+	}
+}
+
+// Shutdown tells everyone, saves every character, closes every connection
+// and the database. It waits for sessions to flush until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
+	s.stopOnce.Do(func() {
+		s.log.Info("shutting down")
+		s.mu.Lock()
+		close(s.stopping)
+		s.mu.Unlock()
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+		s.accepts.Wait()
+		<-s.loopDone // the loop has said goodbye and queued every save
+
+		// Sessions still logging in have no character to save.
+		s.mu.Lock()
+		for sess := range s.sessions {
+			if !sess.inGame.Load() {
+				sess.door.Close()
+			}
+		}
+		s.mu.Unlock()
+		flushed := make(chan struct{})
+		go func() { s.conns.Wait(); close(flushed) }()
+		select {
+		case <-flushed:
+		case <-ctx.Done():
+			s.mu.Lock()
+			for sess := range s.sessions {
+				sess.door.Close()
+			}
+			s.mu.Unlock()
+			<-flushed
+		}
+		if e := s.saver.close(); e != nil {
+			err = e
+		}
+		if e := s.store.Close(); e != nil && err == nil {
+			err = e
+		}
+		s.log.Info("shutdown complete")
+	})
+	return err
+}
+
+// Stopping is closed once shutdown has begun.
+func (s *Server) Stopping() <-chan struct{} { return s.stopping }
+
+// hashPassword and checkPassword run bcrypt on the calling goroutine (a
+// session's, never the loop's), at most one per CPU at a time.
+func (s *Server) hashPassword(pw string) ([]byte, error) {
+	s.hashSem <- struct{}{}
+	defer func() { <-s.hashSem }()
+	return bcrypt.GenerateFromPassword([]byte(pw), s.cfg.BcryptCost)
+}
+
+func (s *Server) checkPassword(hash []byte, pw string) bool {
+	s.hashSem <- struct{}{}
+	defer func() { <-s.hashSem }()
+	return bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"shardmud/world"
+)
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestCharactersRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "test.db")
+	s := open(t, path)
+	role, err := s.CreateCharacter(ctx, "Alice", []byte("hash-a"), "")
+	if err != nil || role != world.RoleAdmin {
+		t.Fatalf("first character: role %v, err %v; want admin", role, err)
+	}
+	role, err = s.CreateCharacter(ctx, "Bob", []byte("hash-b"), "")
+	if err != nil || role != world.RolePlayer {
+		t.Fatalf("second character: role %v, err %v; want player", role, err)
+	}
+	if _, err := s.CreateCharacter(ctx, "ALICE", []byte("x"), ""); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate name (other case): err %v, want ErrExists", err)
+	}
+	if role, _ := s.CreateCharacter(ctx, "Carol", []byte("x"), "carol"); role != world.RoleAdmin {
+		t.Fatalf("-admin name: role %v", role)
+	}
+	rec := world.PlayerRecord{Name: "Bob", Role: world.RoleBuilder, Room: "town.square", Items: []string{"town.lamp", "town.lamp"}}
+	if err := s.SaveCharacters(ctx, []world.PlayerRecord{rec}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s = open(t, path)
+	c, err := s.Character(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.Hash) != "hash-b" || c.Record.Name != "Bob" || c.Record.Role != world.RoleBuilder ||
+		c.Record.Room != "town.square" || len(c.Record.Items) != 2 {
+		t.Fatalf("reloaded %+v", c)
+	}
+	if _, err := s.Character(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing character: %v", err)
+	}
+	if err := s.SetRole(ctx, "nobody", world.RoleAdmin); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("SetRole missing: %v", err)
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "test.db")
+	s := open(t, path)
+	if _, err := s.db.Exec(`PRAGMA user_version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(path)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("err = %v, want a refusal naming a newer schema", err)
+	}
+}
+
+func TestCorruptFileRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a database ", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path); err == nil {
+		t.Fatal("opened a corrupt file")
+	}
+}
