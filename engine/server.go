@@ -263,7 +263,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// Sessions still logging in have no character to save.
 		s.mu.Lock()
 		for sess := range s.sessions {
-			if !sess.inGame.Load() {
+			if !sess.entered.Load() {
 				sess.door.Close()
 			}
 		}

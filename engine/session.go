@@ -52,6 +52,9 @@ type session struct {
 	credits chan struct{}
 	// inGame makes the writer show a prompt after output.
 	inGame atomic.Bool
+	// entered is set once the session has logged in; shutdown closes the
+	// others at once, having no character to save.
+	entered atomic.Bool
 	// atPrompt: the last thing written was a prompt, so the next output
 	// starts on a fresh line.
 	atPrompt atomic.Bool
@@ -224,11 +227,11 @@ func (s *session) run() {
 	defer s.srv.sessionDone(s)
 	go s.writeLoop()
 	defer func() {
-		// The writer must not outlive the reader: close the door so any
-		// write in flight fails, then let the writer drain and exit.
-		s.door.Close()
+		// The writer must not outlive the reader: it flushes what is queued
+		// (a farewell, a refusal), bounded by the write timeout, and exits.
 		s.stopWriter()
 		<-s.done
+		s.door.Close()
 	}()
 	defer s.recoverPanic("reader")
 
@@ -240,6 +243,7 @@ func (s *session) run() {
 		return
 	}
 	s.inGame.Store(true)
+	s.entered.Store(true)
 	if !s.srv.post(event{kind: evEnter, s: s, rec: rec}) {
 		return
 	}

@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"shardmud/data"
+)
+
+// testConfig is a server on a random loopback port with a fresh database.
+func testConfig(t *testing.T) Config {
+	t.Helper()
+	return Config{
+		TelnetAddr: "127.0.0.1:0",
+		DBPath:     filepath.Join(t.TempDir(), "test.db"),
+		World:      data.FS,
+		Tick:       20 * time.Millisecond,
+		BcryptCost: bcrypt.MinCost,
+		Seed:       1,
+		Logger:     testLogger(),
+	}
+}
+
+func testLogger() *slog.Logger {
+	if os.Getenv("SHARDMUD_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// startServer runs a server until the test ends.
+func startServer(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopServer(t, srv) })
+	return srv
+}
+
+func stopServer(t *testing.T, srv *Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
+
+// client is a raw telnet client like nc: it answers no negotiation and
+// strips telnet commands from what it reads.
+type client struct {
+	t    *testing.T
+	name string
+	conn net.Conn
+	text bytes.Buffer // unread text
+	state int         // telnet command parsing state
+	eof  bool
+}
+
+func dial(t *testing.T, srv *Server, name string) *client {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.TelnetAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &client{t: t, name: name, conn: conn}
+}
+
+// login creates or connects a character with one line and waits for the
+// room.
+func login(t *testing.T, srv *Server, name string) *client {
+	t.Helper()
+	c := dial(t, srv, name)
+	c.send("create " + name + " password1")
+	c.expect("Exits:")
+	return c
+}
+
+func (c *client) send(line string) {
+	c.t.Helper()
+	c.sendRaw([]byte(line + "\r\n"))
+}
+
+func (c *client) sendRaw(b []byte) {
+	c.t.Helper()
+	c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.conn.Write(b); err != nil {
+		c.t.Fatalf("%s: write: %v", c.name, err)
+	}
+}
+
+// fill reads what has arrived within d into c.text.
+func (c *client) fill(d time.Duration) {
+	buf := make([]byte, 64<<10)
+	c.conn.SetReadDeadline(time.Now().Add(d))
+	n, err := c.conn.Read(buf)
+	c.strip(buf[:n])
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		c.eof = true
+	}
+}
+
+func (c *client) strip(b []byte) {
+	const (
+		data = iota
+		cmd  // after IAC
+		opt  // after WILL/WONT/DO/DONT: skip the option byte
+		sub  // inside SB ... IAC SE
+		subIAC
+	)
+	for _, x := range b {
+		switch c.state {
+		case data:
+			if x == 255 {
+				c.state = cmd
+			} else {
+				c.text.WriteByte(x)
+			}
+		case cmd:
+			switch {
+			case x == 255:
+				c.text.WriteByte(x)
+				c.state = data
+			case x >= 251:
+				c.state = opt
+			case x == 250:
+				c.state = sub
+			default:
+				c.state = data
+			}
+		case opt:
+			c.state = data
+		case sub:
+			if x == 255 {
+				c.state = subIAC
+			}
+		case subIAC:
+			if x == 240 {
+				c.state = data
+			} else {
+				c.state = sub
+			}
+		}
+	}
+}
+
+// expect waits until the unread text contains want, and consumes the text
+// up to and including it.
+func (c *client) expect(want string) string {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if i := bytes.Index(c.text.Bytes(), []byte(want)); i >= 0 {
+			return string(c.text.Next(i + len(want)))
+		}
+		if c.eof || time.Now().After(deadline) {
+			c.t.Fatalf("%s: did not receive %q (eof=%v); got:\n%s", c.name, want, c.eof, c.text.String())
+		}
+		c.fill(100 * time.Millisecond)
+	}
+}
+
+// reject checks that nothing containing unwanted arrives within d.
+func (c *client) reject(unwanted string, d time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && !c.eof {
+		c.fill(20 * time.Millisecond)
+	}
+	if strings.Contains(c.text.String(), unwanted) {
+		c.t.Fatalf("%s: received %q but should not have; got:\n%s", c.name, unwanted, c.text.String())
+	}
+}
+
+// expectClosed waits for the server to close the connection.
+func (c *client) expectClosed() {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !c.eof {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s: connection still open; got:\n%s", c.name, c.text.String())
+		}
+		c.fill(100 * time.Millisecond)
+	}
+}
+
+// checkFor polls cond until it holds or the timeout passes.
+func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
