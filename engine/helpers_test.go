@@ -65,12 +65,12 @@ func stopServer(t *testing.T, srv *Server) {
 // client is a raw telnet client like nc: it answers no negotiation and
 // strips telnet commands from what it reads.
 type client struct {
-	t    *testing.T
-	name string
-	conn net.Conn
-	text bytes.Buffer // unread text
-	state int         // telnet command parsing state
-	eof  bool
+	t     *testing.T
+	name  string
+	conn  net.Conn
+	text  bytes.Buffer // unread text
+	state int          // telnet command parsing state
+	eof   bool
 }
 
 func dial(t *testing.T, srv *Server, name string) *client {
