@@ -210,21 +210,28 @@ func (s *Server) acceptLoop(ln net.Listener, open func(net.Conn) door) {
 			time.Sleep(50 * time.Millisecond) // e.g. out of file descriptors
 			continue
 		}
-		s.mu.Lock()
-		select {
-		case <-s.stopping:
-			s.mu.Unlock()
-			nc.Close()
+		if !s.serve(open(nc)) {
 			return
-		default:
 		}
-		sess := newSession(s, s.nextID.Add(1), open(nc))
-		s.sessions[sess] = struct{}{}
-		s.conns.Add(1)
-		s.mu.Unlock()
-		s.stats.sessions.Add(1)
-		go sess.run()
 	}
+}
+
+// serve starts a session on an open door; false if the server is stopping.
+func (s *Server) serve(d door) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.stopping:
+		d.Close()
+		return false
+	default:
+	}
+	sess := newSession(s, s.nextID.Add(1), d)
+	s.sessions[sess] = struct{}{}
+	s.conns.Add(1)
+	s.stats.sessions.Add(1)
+	go sess.run()
+	return true
 }
 
 func (s *Server) sessionDone(sess *session) {

@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"shardmud/data"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// pipeDoor is a door with no socket: lines come from a channel and output is
+// counted and dropped, so benchmarks measure the engine, not the kernel.
+type pipeDoor struct {
+	lines  chan string
+	closed chan struct{}
+	out    atomic.Int64
+}
+
+func newPipeDoor() *pipeDoor {
+	return &pipeDoor{lines: make(chan string, 64), closed: make(chan struct{})}
+}
+
+func (d *pipeDoor) ReadLine() (string, error) {
+	select {
+	case l := <-d.lines:
+		return l, nil
+	case <-d.closed:
+		return "", io.EOF
+	}
+}
+func (d *pipeDoor) Write(p []byte) (int, error)     { d.out.Add(int64(len(p))); return len(p), nil }
+func (d *pipeDoor) WritePrompt(p []byte) error      { d.out.Add(int64(len(p))); return nil }
+func (d *pipeDoor) HideInput(bool) error            { return nil }
+func (d *pipeDoor) SetReadDeadline(time.Time) error { return nil }
+func (d *pipeDoor) Term() term                      { return term{Width: 80} }
+func (d *pipeDoor) RemoteAddr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+func (d *pipeDoor) Protocol() string                { return "pipe" }
+func (d *pipeDoor) Close() error {
+	select {
+	case <-d.closed:
+	default:
+		close(d.closed)
+	}
+	return nil
+}
+
+// benchEngine starts a server with n logged-in pipe sessions.
+func benchEngine(b *testing.B, n int) (*Server, []*pipeDoor) {
+	cfg := Config{
+		DBPath:     b.TempDir() + "/bench.db",
+		World:      data.FS,
+		// A short tick, so the per-session allowance (CommandsPerTick)
+		// is not what the benchmark measures.
+		Tick:       time.Millisecond,
+		BcryptCost: 4,
+		Seed:       1,
+		Logger:     testLogger(),
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		b.Fatal(err)
+	}
+	doors := make([]*pipeDoor, n)
+	for i := range doors {
+		doors[i] = newPipeDoor()
+		srv.serve(doors[i])
+		doors[i].lines <- fmt.Sprintf("create bench%s password1", letters(i))
+	}
+	waitFor(b, func() bool { return srv.Stats().Logins == uint64(n) })
+	b.Cleanup(func() {
+		for _, d := range doors {
+			d.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return srv, doors
+}
+
+// letters names bench characters, whose names may hold letters only.
+func letters(i int) string {
+	s := ""
+	for {
+		s = string(rune('a'+i%26)) + s
+		i /= 26
+		if i == 0 {
+			return s
+		}
+	}
+}
+
+func waitFor(b *testing.B, cond func() bool) {
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			b.Fatal("timed out")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// benchCommands sends b.N copies of line spread over the sessions and waits
+// until the engine has run them all.
+func benchCommands(b *testing.B, sessions int, line string) {
+	srv, doors := benchEngine(b, sessions)
+	base := srv.Stats().Commands
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		doors[i%len(doors)].lines <- line
+	}
+	waitFor(b, func() bool { return srv.Stats().Commands >= base+uint64(b.N) })
+	elapsed := time.Since(start)
+	b.StopTimer()
+	var out int64
+	for _, d := range doors {
+		out += d.out.Load()
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "commands/s")
+	b.ReportMetric(float64(elapsed.Microseconds())/float64(b.N), "µs/command")
+	_ = out
+}
+
+// BenchmarkEngineInventory: a command only the typist sees, from 1,000
+// sessions.
+func BenchmarkEngineInventory(b *testing.B) { benchCommands(b, 1000, "inventory") }
+
+// BenchmarkEngineSayCrowd: say in a room of 100, each line fanned out to all.
+func BenchmarkEngineSayCrowd(b *testing.B) { benchCommands(b, 100, "say hello everyone") }

@@ -1,0 +1,108 @@
+package telnet
+
+import "time"
+
+// Limits. Every buffer the package keeps per connection is bounded by one
+// of these, so a hostile client costs at most a few of them in memory.
+const (
+	// DefaultMaxLine is the longest input line kept, in bytes after control
+	// characters are dropped. A MUD command never needs more; anything
+	// longer is a paste accident or an attack.
+	DefaultMaxLine = 4096
+
+	// DefaultMaxSubneg caps one subnegotiation payload. NAWS, TTYPE and
+	// CHARSET need a few dozen bytes; GMCP messages (later) need a few KiB.
+	DefaultMaxSubneg = 8192
+
+	// DefaultWriteTimeout bounds one write to the socket. A client that
+	// cannot take our output for this long is gone or hostile.
+	DefaultWriteTimeout = 10 * time.Second
+
+	// readBufferSize is how much one Read asks the socket for. It also
+	// bounds how many lines can be queued between two reads (every queued
+	// line consumed at least one byte of this buffer).
+	readBufferSize = 4096
+
+	// maxWriteChunk caps the escape buffer behind Write: bigger writes go
+	// out in pieces so one huge message cannot pin a huge buffer.
+	maxWriteChunk = 32 << 10
+
+	// maxTTYPERequests caps TTYPE SEND requests per connection. The MTTS
+	// cycle needs at most four (name, terminal, MTTS, repeat); a client that
+	// never repeats itself must not keep us asking forever.
+	maxTTYPERequests = 4
+
+	// keepLineQueue is the most completed-line slots kept between reads
+	// (128 slots are 4 KiB, like the read buffer). A read of many short
+	// lines may queue up to readBufferSize of them; such a queue is
+	// dropped once drained rather than kept at that size.
+	keepLineQueue = 128
+
+	// maxTermName caps a TTYPE answer kept in Terminal; RFC 1091 names are
+	// at most 40 characters.
+	maxTermName = 64
+)
+
+// AYTReply is written in answer to IAC AYT ("are you there").
+const AYTReply = "\r\n[shardmud: yes]\r\n"
+
+// Telnet command bytes (RFC 854; EOR from RFC 885).
+const (
+	SE   byte = 240 // end of subnegotiation
+	NOP  byte = 241 // no operation
+	DM   byte = 242 // data mark
+	BRK  byte = 243 // break
+	IP   byte = 244 // interrupt process
+	AO   byte = 245 // abort output
+	AYT  byte = 246 // are you there
+	EC   byte = 247 // erase character
+	EL   byte = 248 // erase line
+	GA   byte = 249 // go ahead
+	SB   byte = 250 // start of subnegotiation
+	WILL byte = 251
+	WONT byte = 252
+	DO   byte = 253
+	DONT byte = 254
+	IAC  byte = 255 // interpret as command
+
+	EOR byte = 239 // end of record: marks a prompt when OptEOR is agreed
+)
+
+// Option codes. Those without handling here are refused until an entry in
+// the option table (options.go) gives them one.
+const (
+	OptEcho    byte = 1   // RFC 857
+	OptSGA     byte = 3   // RFC 858, suppress go ahead
+	OptTTYPE   byte = 24  // RFC 1091, terminal type (and MTTS)
+	OptEOR     byte = 25  // RFC 885, end of record
+	OptNAWS    byte = 31  // RFC 1073, window size
+	OptCharset byte = 42  // RFC 2066
+	OptMSDP    byte = 69  // MUD server data protocol
+	OptMSSP    byte = 70  // MUD server status protocol
+	OptMCCP2   byte = 86  // compression server to client
+	OptMCCP3   byte = 87  // compression client to server
+	OptMXP     byte = 91  // MUD extension protocol
+	OptGMCP    byte = 201 // generic MUD communication protocol
+)
+
+// Subnegotiation codes.
+const (
+	ttypeIS   byte = 0 // RFC 1091: answer carrying a name
+	ttypeSEND byte = 1 // RFC 1091: request for the next name
+
+	charsetRequest  byte = 1 // RFC 2066
+	charsetAccepted byte = 2
+	charsetRejected byte = 3
+	charsetTTableIs byte = 4
+	charsetTTableRj byte = 5
+)
+
+// MTTS bits (the third TTYPE answer "MTTS <n>").
+const (
+	mttsANSI         = 1
+	mttsVT100        = 2
+	mttsUTF8         = 4
+	mtts256Colors    = 8
+	mttsScreenReader = 64
+	mttsTrueColor    = 256
+)
