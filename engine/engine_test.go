@@ -2,8 +2,13 @@ package engine
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"shardmud/world/markup"
 )
 
 func TestTwoPlayersTalkMoveAndGive(t *testing.T) {
@@ -273,3 +278,44 @@ func TestUnknownCommandAnswered(t *testing.T) {
 	alice.send("help")
 	alice.expect("Commands")
 }
+
+func TestNegotiatedWidthAndColour(t *testing.T) {
+	srv := startServer(t, testConfig(t))
+	c := dial(t, srv, "mudlet")
+	c.ttype = []string{"MUDLET", "XTERM-256COLOR", "MTTS 137"}
+	// WILL NAWS with a 40-column window, WILL TTYPE; the client answers
+	// the TTYPE cycle as the server asks.
+	c.sendRaw([]byte{255, 251, 31, 255, 250, 31, 0, 40, 0, 24, 255, 240, 255, 251, 24})
+	c.expect("Name: ")
+	checkFor(t, 5*time.Second, func() error {
+		c.fill(20 * time.Millisecond)
+		var got term
+		srv.mu.Lock()
+		for sess := range srv.sessions {
+			got = sess.door.Term()
+		}
+		srv.mu.Unlock()
+		if got.Width != 40 || got.Color != markup.ANSI256 {
+			return fmt.Errorf("terminal = %+v, want width 40 and 256 colours", got)
+		}
+		return nil
+	})
+	c.send("create mudlet password1")
+	room := c.expect("Exits:")
+	if !strings.Contains(room, "\x1b[38;5;") {
+		t.Errorf("no 256-colour codes for an MTTS 256-colour client: %q", room)
+	}
+	for _, line := range strings.Split(room, "\r\n") {
+		if w := utf8.RuneCountInString(ansi.ReplaceAllString(line, "")); w > 40 {
+			t.Errorf("line of %d columns for a 40-column client: %q", w, line)
+		}
+	}
+
+	plain := login(t, srv, "plain") // like nc: no negotiation, no colour
+	plain.send("look")
+	if room := plain.expect("Exits:"); strings.Contains(room, "\x1b[") {
+		t.Errorf("colour codes sent to a client that asked for none: %q", room)
+	}
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")

@@ -70,6 +70,10 @@ type client struct {
 	conn  net.Conn
 	text  bytes.Buffer // unread text
 	state int          // telnet command parsing state
+	sub   []byte       // the subnegotiation being read
+	// ttype, if set, answers the server's TTYPE SEND requests in turn
+	// (the MTTS cycle); the last answer repeats.
+	ttype []string
 	eof   bool
 }
 
@@ -150,15 +154,32 @@ func (c *client) strip(b []byte) {
 		case sub:
 			if x == 255 {
 				c.state = subIAC
+			} else {
+				c.sub = append(c.sub, x)
 			}
 		case subIAC:
 			if x == 240 {
+				c.subneg(c.sub)
+				c.sub = c.sub[:0]
 				c.state = data
 			} else {
+				c.sub = append(c.sub, x)
 				c.state = sub
 			}
 		}
 	}
+}
+
+// subneg answers TTYPE SEND (24 1) from c.ttype.
+func (c *client) subneg(p []byte) {
+	if len(c.ttype) == 0 || len(p) != 2 || p[0] != 24 || p[1] != 1 {
+		return
+	}
+	name := c.ttype[0]
+	if len(c.ttype) > 1 {
+		c.ttype = c.ttype[1:]
+	}
+	c.conn.Write(append(append([]byte{255, 250, 24, 0}, name...), 255, 240))
 }
 
 // expect waits until the unread text contains want, and consumes the text

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestBinaryShutsDownCleanly runs the real binary: a player acts, SIGTERM
+// arrives, the player is told, the process exits 0, and a restart on the
+// same database has the character as it was.
+func TestBinaryShutsDownCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "shardmud")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "test.db")
+
+	cmd, addr := startBinary(t, bin, db)
+	conn := dialAndWait(t, addr, "create alice password1\r\nget stick\r\n", "You get a")
+	cmd.Process.Signal(syscall.SIGTERM)
+	readUntil(t, conn, "The server is shutting down.")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v, want status 0", err)
+	}
+
+	cmd, addr = startBinary(t, bin, db)
+	conn = dialAndWait(t, addr, "connect alice password1\r\ninventory\r\n", "walking stick")
+	conn.Close()
+	cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGINT: %v", err)
+	}
+}
+
+var listenRE = regexp.MustCompile(`msg="telnet listening" addr=(\S+)`)
+
+func startBinary(t *testing.T, bin, db string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-db", db)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case addr := <-found:
+		return cmd, addr
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server never logged its telnet address")
+	}
+	return nil, ""
+}
+
+func dialAndWait(t *testing.T, addr, send, want string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.Write([]byte(send))
+	readUntil(t, conn, want)
+	return conn
+}
+
+func readUntil(t *testing.T, conn net.Conn, want string) {
+	t.Helper()
+	var got strings.Builder
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for !strings.Contains(got.String(), want) {
+		n, err := conn.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("did not read %q: %v; got %q", want, err, got.String())
+		}
+	}
+}
+
