@@ -101,4 +101,3 @@ func readUntil(t *testing.T, conn net.Conn, want string) {
 		}
 	}
 }
-
