@@ -41,7 +41,8 @@ func (s *Server) loop() {
 		case <-tick.C:
 			start := time.Now()
 			s.tick()
-			s.stats.observeTick(time.Since(start))
+			s.stats.tick.observe(time.Since(start))
+			s.stats.sample(start, s.world.PlayerCount())
 		case <-save.C:
 			for _, p := range s.world.Players() {
 				s.saver.put(p.Record())

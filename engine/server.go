@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,7 @@ type Config struct {
 	Admin        string        // character granted admin at start
 	BcryptCost   int           // default bcrypt.DefaultCost
 	Seed         uint64        // world randomness; 0 picks one
+	PprofAddr    string        // net/http/pprof and /debug/vars; "" disables
 	Logger       *slog.Logger
 
 	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
@@ -97,6 +99,8 @@ type Server struct {
 
 	listeners  []net.Listener
 	telnetAddr net.Addr
+	debug      *http.Server
+	debugAddr  net.Addr
 	accepts    sync.WaitGroup
 
 	mu       sync.Mutex
@@ -148,6 +152,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.world = w
 	s.worldName = w.Name()
+	w.AddCommand(s.statsCommand())
 	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("no such account"), cfg.BcryptCost); err != nil {
 		st.Close()
 		return nil, err
@@ -184,6 +189,12 @@ func (s *Server) Start() error {
 			return d
 		})
 	}
+	if s.cfg.PprofAddr != "" {
+		if err := s.startDebug(s.cfg.PprofAddr); err != nil {
+			return fmt.Errorf("pprof listen: %w", err)
+		}
+	}
+	s.stats.started = time.Now()
 	go s.saver.run()
 	go s.loop()
 	s.log.Info("world running", "world", s.world.Name(), "tick", s.cfg.Tick, "db", s.cfg.DBPath)
@@ -192,6 +203,9 @@ func (s *Server) Start() error {
 
 // TelnetAddr is the telnet listener's address (useful with port 0).
 func (s *Server) TelnetAddr() net.Addr { return s.telnetAddr }
+
+// DebugAddr is the pprof/metrics listener's address, nil if disabled.
+func (s *Server) DebugAddr() net.Addr { return s.debugAddr }
 
 func (s *Server) acceptLoop(ln net.Listener, open func(net.Conn) door) {
 	defer s.accepts.Done()
@@ -286,6 +300,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 			s.mu.Unlock()
 			<-flushed
+		}
+		if s.debug != nil {
+			s.debug.Close()
 		}
 		if e := s.saver.close(); e != nil {
 			err = e

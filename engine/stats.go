@@ -1,48 +1,157 @@
 package engine
 
 import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"shardmud/world"
 )
 
-// stats are the engine's counters, readable from any goroutine.
+// stats are the engine's counters. The loop and sessions update them; any
+// goroutine may read them.
 type stats struct {
+	started       time.Time
 	commands      atomic.Uint64
-	ticks         atomic.Uint64
-	tickMaxNanos  atomic.Int64
+	tick          histogram
 	slowConsumers atomic.Uint64
 	sessions      atomic.Int64
+	players       atomic.Int64
 	logins        atomic.Uint64
 	loginFailures atomic.Uint64
+
+	// Engine-owned: commands counted at each of the last rateWindow
+	// seconds, for a current commands/s.
+	rate     [rateWindow + 1]uint64
+	rateSec  int64
+	rateHead int
 }
 
-func (st *stats) observeTick(d time.Duration) {
-	st.ticks.Add(1)
-	if n := d.Nanoseconds(); n > st.tickMaxNanos.Load() {
-		st.tickMaxNanos.Store(n)
+const rateWindow = 10 // seconds
+
+// sample is called by the loop after every tick.
+func (st *stats) sample(now time.Time, players int) {
+	st.players.Store(int64(players))
+	if sec := now.Unix(); sec != st.rateSec {
+		st.rateSec = sec
+		st.rateHead = (st.rateHead + 1) % len(st.rate)
+		st.rate[st.rateHead] = st.commands.Load()
 	}
+}
+
+// commandRate is commands per second over the last rateWindow seconds.
+func (st *stats) commandRate() float64 {
+	newest := st.rate[st.rateHead]
+	oldest := st.rate[(st.rateHead+1)%len(st.rate)]
+	return float64(newest-oldest) / rateWindow
 }
 
 // Stats is a snapshot of the counters.
 type Stats struct {
 	Commands      uint64
 	Ticks         uint64
+	TickP50       time.Duration
+	TickP99       time.Duration
 	TickMax       time.Duration
 	SlowConsumers uint64
 	Sessions      int64
+	Players       int64
 	Logins        uint64
 	LoginFailures uint64
 }
 
 // Stats reads the counters.
 func (s *Server) Stats() Stats {
+	var ticks uint64
+	for _, b := range s.stats.tick.buckets() {
+		ticks += b[1]
+	}
 	return Stats{
 		Commands:      s.stats.commands.Load(),
-		Ticks:         s.stats.ticks.Load(),
-		TickMax:       time.Duration(s.stats.tickMaxNanos.Load()),
+		Ticks:         ticks,
+		TickP50:       s.stats.tick.quantile(0.5),
+		TickP99:       s.stats.tick.quantile(0.99),
+		TickMax:       time.Duration(s.stats.tick.max.Load()),
 		SlowConsumers: s.stats.slowConsumers.Load(),
 		Sessions:      s.stats.sessions.Load(),
+		Players:       s.stats.players.Load(),
 		Logins:        s.stats.logins.Load(),
 		LoginFailures: s.stats.loginFailures.Load(),
 	}
 }
+
+// Metrics is the server's figures as JSON-ready values, served under the
+// "shardmud" key of /debug/vars. Names are a contract with cmd/mudbench.
+func (s *Server) Metrics() map[string]any {
+	st := s.Stats()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return map[string]any{
+		"uptime_s":          int64(time.Since(s.stats.started).Seconds()),
+		"commands":          st.Commands,
+		"ticks":             st.Ticks,
+		"tick_buckets":      s.stats.tick.buckets(),
+		"tick_p50_ns":       st.TickP50.Nanoseconds(),
+		"tick_p99_ns":       st.TickP99.Nanoseconds(),
+		"tick_max_ns":       st.TickMax.Nanoseconds(),
+		"sessions":          st.Sessions,
+		"players":           st.Players,
+		"slow_consumers":    st.SlowConsumers,
+		"logins":            st.Logins,
+		"login_failures":    st.LoginFailures,
+		"heap_inuse_bytes":  ms.HeapInuse,
+		"heap_alloc_bytes":  ms.HeapAlloc,
+		"sys_bytes":         ms.Sys,
+		"rss_bytes":         rss(),
+		"goroutines":        runtime.NumGoroutine(),
+		"gc_pause_total_ns": ms.PauseTotalNs,
+		"num_gc":            ms.NumGC,
+	}
+}
+
+// rss is the process's resident memory from /proc, 0 where there is none.
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseUint(f[1], 10, 64)
+	return pages * uint64(os.Getpagesize())
+}
+
+// statsCommand is the admin's view of the same figures, in the game.
+func (s *Server) statsCommand() *world.Command {
+	return &world.Command{
+		Name: "stats", MinRole: world.RoleAdmin, Usage: "stats",
+		Help: "Shows the server's figures: uptime, sessions, commands per second, tick durations, output drops, memory and goroutines.",
+		Run: func(c *world.Ctx) {
+			st := s.Stats()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			c.Send(fmt.Sprintf("{WServer figures{x\n"+
+				"  uptime          %s\n"+
+				"  sessions        %d (%d characters in the world)\n"+
+				"  commands        %d total, %.1f/s over the last %ds\n"+
+				"  tick            p50 %s  p99 %s  max %s  (%d ticks of %s)\n"+
+				"  slow consumers  %d disconnected\n"+
+				"  logins          %d ok, %d failed\n"+
+				"  lua             0 calls, 0 budget hits (scripting not enabled yet)\n"+
+				"  memory          heap %s in use, rss %s, %d goroutines, %d GCs",
+				time.Since(s.stats.started).Round(time.Second), st.Sessions, st.Players,
+				st.Commands, s.stats.commandRate(), rateWindow,
+				st.TickP50, st.TickP99, st.TickMax, st.Ticks, s.cfg.Tick,
+				st.SlowConsumers, st.Logins, st.LoginFailures,
+				mib(ms.HeapInuse), mib(rss()), runtime.NumGoroutine(), ms.NumGC))
+		},
+	}
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -59,6 +59,16 @@ func (t *commandTable) find(verb string, role Role) *Command {
 	return nil
 }
 
+// AddCommand adds a command the host provides (the engine's stats, for
+// example), after the built-in ones in priority.
+func (w *World) AddCommand(c *Command) {
+	w.commands.list = append(w.commands.list, c)
+	w.commands.byAlias[c.Name] = c
+	for _, a := range c.Aliases {
+		w.commands.byAlias[a] = c
+	}
+}
+
 // Commands returns the table in order; help and tests read it.
 func (w *World) Commands() []*Command { return w.commands.list }
 

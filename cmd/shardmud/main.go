@@ -27,6 +27,7 @@ func main() {
 	flag.DurationVar(&cfg.LinkDead, "linkdead", 10*time.Minute, "how long a disconnected character stays in the world")
 	flag.DurationVar(&cfg.SaveInterval, "save", 5*time.Second, "how often online characters are saved")
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
+	flag.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof and /debug/vars metrics on this address (e.g. 127.0.0.1:6060)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
