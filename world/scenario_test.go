@@ -60,7 +60,7 @@ func (h *fakeHost) Depart(rec world.PlayerRecord, link world.Link, reason string
 	}
 }
 
-func newTestWorld(t *testing.T) (*world.World, *fakeHost) {
+func newTestWorld(t testing.TB) (*world.World, *fakeHost) {
 	t.Helper()
 	bp, err := area.Load(data.FS)
 	if err != nil {

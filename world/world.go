@@ -108,14 +108,22 @@ func (w *World) spawn(r *Room, sp Spawn) error {
 		}
 		r.Items = append(r.Items, it)
 	case SpawnMob:
-		p := w.mobs[sp.Proto]
-		if p == nil {
-			return fmt.Errorf("no mobile prototype %q", sp.Proto)
-		}
-		w.nextID++
-		r.Mobs = append(r.Mobs, &Mobile{ID: w.nextID, Proto: p, Room: r})
+		_, err := w.SpawnMob(r, sp.Proto)
+		return err
 	}
 	return nil
+}
+
+// SpawnMob places a new mobile made from a prototype in r.
+func (w *World) SpawnMob(r *Room, proto string) (*Mobile, error) {
+	p := w.mobs[proto]
+	if p == nil {
+		return nil, fmt.Errorf("no mobile prototype %q", proto)
+	}
+	w.nextID++
+	m := &Mobile{ID: w.nextID, Proto: p, Room: r}
+	r.Mobs = append(r.Mobs, m)
+	return m, nil
 }
 
 // NewItem makes a new item from a prototype; the caller places it.
