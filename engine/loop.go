@@ -15,7 +15,6 @@ const (
 	evEnter  eventKind = iota // a session logged in: put its character in the world
 	evLine                    // a session typed a line
 	evClosed                  // a session's connection ended
-	evCall                    // run fn on the loop (stats, tests)
 )
 
 type event struct {
@@ -23,7 +22,6 @@ type event struct {
 	s    *session
 	line string
 	rec  world.PlayerRecord
-	fn   func()
 }
 
 // loop is the engine goroutine: commands run as they arrive, the tick runs
@@ -87,8 +85,6 @@ func (s *Server) handle(ev event) {
 			sess.log.Info("link lost", "name", p.Name)
 		}
 		sess.pending = nil
-	case evCall:
-		ev.fn()
 	}
 }
 
@@ -160,20 +156,5 @@ func (h host) Depart(rec world.PlayerRecord, link world.Link, reason string) {
 		sess.player = nil
 		sess.inGame.Store(false)
 		sess.Close(reason)
-	}
-}
-
-// call runs fn on the loop goroutine and waits for it; false if the loop
-// has stopped.
-func (s *Server) call(fn func()) bool {
-	done := make(chan struct{})
-	if !s.post(event{kind: evCall, fn: func() { fn(); close(done) }}) {
-		return false
-	}
-	select {
-	case <-done:
-		return true
-	case <-s.loopDone:
-		return false
 	}
 }

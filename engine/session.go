@@ -32,9 +32,10 @@ type outItem struct {
 }
 
 // session is one connection. Its reader goroutine (run) logs the player in
-// and feeds lines to the engine; its writer goroutine (writeLoop) drains the
-// outbox. The engine never waits on either: it only appends to the outbox,
-// which is bounded, and a client that lets it overflow is disconnected.
+// and feeds lines to the engine. Output goes through the outbox: the engine
+// only appends to it, which is bounded, and a client that lets it overflow
+// is disconnected as a slow consumer. A flusher goroutine exists only while
+// there is output to write, so an idle session costs one goroutine.
 type session struct {
 	id   uint64
 	srv  *Server
@@ -42,11 +43,12 @@ type session struct {
 	addr string
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	queue  []outItem
-	bytes  int
-	closed bool
-	wake   chan struct{} // capacity 1: "the outbox has something"
+	mu       sync.Mutex
+	queue    []outItem
+	bytes    int
+	closed   bool           // no more output is accepted
+	flushing bool           // a flusher goroutine is running
+	flushers sync.WaitGroup // the flusher, so run can wait for it
 
 	// credits bounds the lines this session has in flight to the engine.
 	credits chan struct{}
@@ -58,7 +60,6 @@ type session struct {
 	// atPrompt: the last thing written was a prompt, so the next output
 	// starts on a fresh line.
 	atPrompt atomic.Bool
-	done     chan struct{} // closed when the writer has finished
 
 	// Owned by the engine goroutine.
 	player  *world.Player
@@ -71,9 +72,7 @@ func newSession(srv *Server, id uint64, d door) *session {
 	return &session{
 		id: id, srv: srv, door: d, addr: addr,
 		log:     srv.log.With("session", id, "addr", addr, "proto", d.Protocol()),
-		wake:    make(chan struct{}, 1),
 		credits: make(chan struct{}, QueuedLinesPerSession),
-		done:    make(chan struct{}),
 	}
 }
 
@@ -108,77 +107,97 @@ func (s *session) push(it outItem) {
 	if it.kind == outClose {
 		s.closed = true
 	}
-	// Signal under the lock, so stopWriter cannot close wake in between.
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	start := !s.flushing
+	if start {
+		s.flushing = true
+		s.flushers.Add(1)
 	}
 	s.mu.Unlock()
+	if start {
+		go s.flush()
+	}
 }
 
-// writeLoop renders and writes queued output until the session closes.
-func (s *session) writeLoop() {
-	defer close(s.done)
+// bufPool holds render buffers, so idle sessions keep none.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// flush renders and writes the outbox until it is empty, then exits.
+func (s *session) flush() {
+	defer s.flushers.Done()
 	defer s.recoverPanic("writer")
-	var spare []outItem
-	var buf []byte
-	for range s.wake {
+	bp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 { // do not keep a burst's buffer
+			bufPool.Put(bp)
+		}
+	}()
+	for {
 		s.mu.Lock()
 		items := s.queue
-		s.queue = spare[:0]
-		s.bytes = 0
-		s.mu.Unlock()
-
-		t := s.door.Term()
-		width := t.Width
-		if width <= 0 {
-			width = 80
-		}
-		buf = buf[:0]
-		wrote := false
-		for i, it := range items {
-			switch it.kind {
-			case outText:
-				if s.atPrompt.Swap(false) {
-					buf = append(buf, '\r', '\n')
-				}
-				buf = render(buf, it.text, width, t.Color)
-				wrote = true
-			case outPrompt:
-				if !s.flush(&buf) || s.door.WritePrompt(markup.Append(nil, it.text, t.Color)) != nil {
-					return
-				}
-				s.atPrompt.Store(true)
-				wrote = false
-			case outHide, outShow:
-				if !s.flush(&buf) || s.door.HideInput(it.kind == outHide) != nil {
-					return
-				}
-			case outClose:
-				s.flush(&buf)
-				s.door.Close()
-				return
-			}
-			items[i] = outItem{}
-		}
-		if wrote && s.inGame.Load() {
-			buf = append(buf, "> "...)
-			if s.door.WritePrompt(buf) != nil {
-				return
-			}
-			buf = buf[:0]
-			s.atPrompt.Store(true)
-		} else if !s.flush(&buf) {
+		if len(items) == 0 {
+			s.flushing = false
+			s.mu.Unlock()
 			return
 		}
-		spare = items[:0]
-		if cap(buf) > 64<<10 {
-			buf = nil // do not keep a burst's buffer for the session's life
+		s.queue = nil
+		s.bytes = 0
+		s.mu.Unlock()
+		if !s.write(items, bp) {
+			s.mu.Lock()
+			s.closed, s.flushing, s.queue = true, false, nil
+			s.mu.Unlock()
+			s.door.Close()
+			return
 		}
 	}
 }
 
-func (s *session) flush(buf *[]byte) bool {
+// write renders one batch; false once the connection is finished with.
+func (s *session) write(items []outItem, bp *[]byte) bool {
+	t := s.door.Term()
+	width := t.Width
+	if width <= 0 {
+		width = 80
+	}
+	buf := (*bp)[:0]
+	defer func() { *bp = buf[:0] }()
+	wrote := false
+	for _, it := range items {
+		switch it.kind {
+		case outText:
+			if s.atPrompt.Swap(false) {
+				buf = append(buf, '\r', '\n')
+			}
+			buf = render(buf, it.text, width, t.Color)
+			wrote = true
+		case outPrompt:
+			if !s.flushBuf(&buf) || s.door.WritePrompt(markup.Append(nil, it.text, t.Color)) != nil {
+				return false
+			}
+			s.atPrompt.Store(true)
+			wrote = false
+		case outHide, outShow:
+			if !s.flushBuf(&buf) || s.door.HideInput(it.kind == outHide) != nil {
+				return false
+			}
+		case outClose:
+			s.flushBuf(&buf)
+			return false
+		}
+	}
+	if wrote && s.inGame.Load() {
+		buf = append(buf, "> "...)
+		if err := s.door.WritePrompt(buf); err != nil {
+			s.log.Info("write failed", "err", err)
+			return false
+		}
+		s.atPrompt.Store(true)
+		return true
+	}
+	return s.flushBuf(&buf)
+}
+
+func (s *session) flushBuf(buf *[]byte) bool {
 	if len(*buf) == 0 {
 		return true
 	}
@@ -186,7 +205,6 @@ func (s *session) flush(buf *[]byte) bool {
 	*buf = (*buf)[:0]
 	if err != nil {
 		s.log.Info("write failed", "err", err)
-		s.door.Close()
 		return false
 	}
 	return true
@@ -207,12 +225,15 @@ func render(dst []byte, text string, width int, color markup.Level) []byte {
 	}
 }
 
-// stopWriter ends the writer goroutine once the connection is gone.
-func (s *session) stopWriter() {
+// finish ends output: nothing more is accepted, a flush under way (a
+// farewell, a refusal) completes, bounded by the write timeout, and the
+// connection closes.
+func (s *session) finish() {
 	s.mu.Lock()
 	s.closed = true
-	close(s.wake)
 	s.mu.Unlock()
+	s.flushers.Wait()
+	s.door.Close()
 }
 
 func (s *session) recoverPanic(where string) {
@@ -225,14 +246,7 @@ func (s *session) recoverPanic(where string) {
 // run is the session's reader goroutine: login, then lines to the engine.
 func (s *session) run() {
 	defer s.srv.sessionDone(s)
-	go s.writeLoop()
-	defer func() {
-		// The writer must not outlive the reader: it flushes what is queued
-		// (a farewell, a refusal), bounded by the write timeout, and exits.
-		s.stopWriter()
-		<-s.done
-		s.door.Close()
-	}()
+	defer s.finish()
 	defer s.recoverPanic("reader")
 
 	rec, err := s.login()
