@@ -307,22 +307,18 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 			}
 			t.room.Exits[ex.dir] = &world.Exit{To: to}
 		}
-		for _, ref := range t.rd.items {
-			id := qualify(area, ref.value)
-			if bp.Items[id] == nil {
-				errs.add(t.def.file, ref.line, fmt.Sprintf("room %s places item %q, which is not defined", t.rd.key.value, ref.value))
-				continue
+		place := func(kind world.SpawnKind, noun string, refs []str, defined func(string) bool) {
+			for _, ref := range refs {
+				id := qualify(area, ref.value)
+				if !defined(id) {
+					errs.add(t.def.file, ref.line, fmt.Sprintf("room %s places %s %q, which is not defined", t.rd.key.value, noun, ref.value))
+					continue
+				}
+				t.room.Spawns = append(t.room.Spawns, world.Spawn{Kind: kind, Proto: id})
 			}
-			t.room.Spawns = append(t.room.Spawns, world.Spawn{Kind: world.SpawnItem, Proto: id})
 		}
-		for _, ref := range t.rd.mobs {
-			id := qualify(area, ref.value)
-			if bp.Mobs[id] == nil {
-				errs.add(t.def.file, ref.line, fmt.Sprintf("room %s places mob %q, which is not defined", t.rd.key.value, ref.value))
-				continue
-			}
-			t.room.Spawns = append(t.room.Spawns, world.Spawn{Kind: world.SpawnMob, Proto: id})
-		}
+		place(world.SpawnItem, "item", t.rd.items, func(id string) bool { return bp.Items[id] != nil })
+		place(world.SpawnMob, "mob", t.rd.mobs, func(id string) bool { return bp.Mobs[id] != nil })
 	}
 }
 
