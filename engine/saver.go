@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"shardmud/engine/store"
@@ -25,6 +26,10 @@ type saver struct {
 	wake  chan struct{}
 	stop  chan struct{}
 	done  chan struct{}
+
+	// Figures for stats: writes, rows, failures and how long writes take.
+	writes, rows, failures atomic.Uint64
+	duration               histogram
 }
 
 func newSaver(st *store.Store, log *slog.Logger) *saver {
@@ -85,8 +90,14 @@ func (sv *saver) flush() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	start := time.Now()
 	err := sv.store.SaveCharacters(ctx, recs)
-	if err != nil {
+	sv.duration.observe(time.Since(start))
+	if err == nil {
+		sv.writes.Add(1)
+		sv.rows.Add(uint64(len(recs)))
+	} else {
+		sv.failures.Add(1)
 		sv.mu.Lock()
 		for k, r := range batch {
 			if _, newer := sv.dirty[k]; !newer {

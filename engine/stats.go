@@ -109,6 +109,13 @@ func (s *Server) Metrics() map[string]any {
 		"rss_bytes":         rss(),
 		"goroutines":        runtime.NumGoroutine(),
 		"gc_pause_total_ns": ms.PauseTotalNs,
+		"save_writes":       s.saver.writes.Load(),
+		"save_rows":         s.saver.rows.Load(),
+		"save_failures":     s.saver.failures.Load(),
+		"save_p99_ns":       s.saver.duration.quantile(0.99).Nanoseconds(),
+		"save_max_ns":       s.saver.duration.max.Load(),
+		"lua_calls":         0,
+		"lua_budget_hits":   0,
 		"num_gc":            ms.NumGC,
 	}
 }
@@ -143,12 +150,15 @@ func (s *Server) statsCommand() *world.Command {
 				"  tick            p50 %s  p99 %s  max %s  (%d ticks of %s)\n"+
 				"  slow consumers  %d disconnected\n"+
 				"  logins          %d ok, %d failed\n"+
+				"  saves           %d writes, %d rows, %d failed; write p99 %s max %s (the tick never waits)\n"+
 				"  lua             0 calls, 0 budget hits (scripting not enabled yet)\n"+
 				"  memory          heap %s in use, rss %s, %d goroutines, %d GCs",
 				time.Since(s.stats.started).Round(time.Second), st.Sessions, st.Players,
 				st.Commands, s.stats.commandRate(), rateWindow,
 				st.TickP50, st.TickP99, st.TickMax, st.Ticks, s.cfg.Tick,
 				st.SlowConsumers, st.Logins, st.LoginFailures,
+				s.saver.writes.Load(), s.saver.rows.Load(), s.saver.failures.Load(),
+				s.saver.duration.quantile(0.99), time.Duration(s.saver.duration.max.Load()),
 				mib(ms.HeapInuse), mib(rss()), runtime.NumGoroutine(), ms.NumGC))
 		},
 	}
