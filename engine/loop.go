@@ -42,8 +42,8 @@ func (s *Server) loop() {
 			s.stats.tick.observe(time.Since(start))
 			s.stats.sample(start, s.world.PlayerCount())
 		case <-save.C:
-			for _, p := range s.world.Players() {
-				s.saver.put(p.Record())
+			for _, rec := range s.world.TakeDirty() {
+				s.saver.put(rec)
 			}
 		case <-s.stopping:
 			s.farewell()

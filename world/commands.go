@@ -332,6 +332,7 @@ func cmdGet(c *Ctx) {
 		}
 		c.P.Room.Items = remove(c.P.Room.Items, it)
 		c.P.Items = append(c.P.Items, it)
+		c.W.touch(c.P)
 		c.Send(fmt.Sprintf("You get %s.", it.Proto.Short))
 		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Proto.Short), c.P)
 		got++
@@ -354,6 +355,7 @@ func cmdDrop(c *Ctx) {
 	for _, it := range items {
 		c.P.Items = remove(c.P.Items, it)
 		c.P.Room.Items = append(c.P.Room.Items, it)
+		c.W.touch(c.P)
 		c.Send(fmt.Sprintf("You drop %s.", it.Proto.Short))
 		c.P.Room.send(fmt.Sprintf("%s drops %s.", c.P.Name, it.Proto.Short), c.P)
 	}
@@ -391,12 +393,15 @@ func cmdGive(c *Ctx) {
 		}
 		c.P.Items = remove(c.P.Items, it)
 		to.Items = append(to.Items, it)
+		c.W.touch(c.P)
+		c.W.touch(to)
 		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Name))
 		to.Send(fmt.Sprintf("%s gives you %s.", c.P.Name, it.Proto.Short))
 		c.W.sendExcept(c.P.Room, fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Name), c.P, to)
 	case *Mobile:
 		c.P.Items = remove(c.P.Items, it)
 		to.Items = append(to.Items, it)
+		c.W.touch(c.P)
 		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Proto.Short))
 		c.P.Room.send(fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Proto.Short), c.P)
 	}

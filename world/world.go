@@ -65,6 +65,7 @@ type World struct {
 	commands *commandTable
 
 	players map[string]*Player // by Key, including link-dead ones
+	dirty   map[*Player]struct{} // changed since TakeDirty last ran
 	tick    uint64
 	nextID  uint64
 }
@@ -86,6 +87,7 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 		rooms: bp.Rooms, items: bp.Items, mobs: bp.Mobs, help: bp.Help,
 		commands: newCommandTable(builtinCommands()),
 		players:  make(map[string]*Player),
+		dirty:    make(map[*Player]struct{}),
 	}
 	for _, a := range w.areas {
 		for _, r := range a.Rooms {
@@ -249,6 +251,7 @@ func (w *World) Remove(p *Player) PlayerRecord {
 	rec := p.Record()
 	w.unplace(p)
 	delete(w.players, p.Key())
+	delete(w.dirty, p)
 	return rec
 }
 
@@ -261,6 +264,21 @@ func (w *World) depart(p *Player, reason string) {
 func (w *World) place(p *Player, r *Room) {
 	p.Room = r
 	r.Players = append(r.Players, p)
+	w.touch(p)
+}
+
+// touch marks p as changed, so the next periodic save includes it.
+func (w *World) touch(p *Player) { w.dirty[p] = struct{}{} }
+
+// TakeDirty returns the records of players changed since the last call and
+// forgets them. Players who left are not included: Host.Depart had them.
+func (w *World) TakeDirty() []PlayerRecord {
+	recs := make([]PlayerRecord, 0, len(w.dirty))
+	for p := range w.dirty {
+		recs = append(recs, p.Record())
+	}
+	clear(w.dirty)
+	return recs
 }
 
 func (w *World) unplace(p *Player) {
