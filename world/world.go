@@ -64,7 +64,7 @@ type World struct {
 	help     []HelpTopic
 	commands *commandTable
 
-	players map[string]*Player // by Key, including link-dead ones
+	players map[string]*Player   // by Key, including link-dead ones
 	dirty   map[*Player]struct{} // changed since TakeDirty last ran
 	tick    uint64
 	nextID  uint64
