@@ -35,10 +35,19 @@ const (
 	FailedLoginsPerAddr    = 10
 	FailedLoginsPerAccount = 5
 	FailedLoginWindow      = 5 * time.Minute
+	// MaxQueuedHashes is how many logins may wait for a password check
+	// (bcrypt is slow on purpose, one per CPU at a time) before more are
+	// told the server is busy.
+	MaxQueuedHashes = 256
 	// MinPasswordLen is the shortest password accepted for a new character.
 	MinPasswordLen = 8
 	// MaxPasswordLen is bcrypt's limit.
 	MaxPasswordLen = 72
+
+	// KickEvery is how many events the loop handles, while more are
+	// waiting, before it starts writers for the output they produced:
+	// messages to one client in that span go out in one write.
+	KickEvery = 64
 
 	// SaveQueueFlush is how often the saver writes what has queued up.
 	SaveQueueFlush = 200 * time.Millisecond

@@ -46,7 +46,7 @@ func validName(name string) (string, error) {
 func (s *session) login() (world.PlayerRecord, error) {
 	s.door.SetReadDeadline(time.Now().Add(LoginTimeout))
 	defer s.door.SetReadDeadline(time.Time{})
-	s.Send(fmt.Sprintf("{CWelcome to %s!{x\n"+
+	s.say(fmt.Sprintf("{CWelcome to %s!{x\n"+
 		"Type the name of your character, or a new name to create one.\n"+
 		"(Clients and bots may log in with one line: connect <name> <password>, or create <name> <password>.)",
 		s.srv.worldName))
@@ -76,7 +76,7 @@ func (s *session) login() (world.PlayerRecord, error) {
 			rec, ok, err = s.create(name, pw)
 		default:
 			if rest != "" {
-				s.Send("A name is one word. (Or: connect <name> <password>)")
+				s.say("A name is one word. (Or: connect <name> <password>)")
 				continue
 			}
 			rec, ok, err = s.dialogue(line)
@@ -101,7 +101,7 @@ func (s *session) readLine() (string, error) {
 	for {
 		line, err := s.door.ReadLine()
 		if errors.Is(err, errLineTooLong) {
-			s.Send("That line was too long.")
+			s.say("That line was too long.")
 			continue
 		}
 		return line, err
@@ -110,11 +110,11 @@ func (s *session) readLine() (string, error) {
 
 // readSecret reads a password with the client's echo turned off.
 func (s *session) readSecret(prompt string) (string, error) {
-	s.push(outItem{kind: outHide})
+	s.push(outItem{kind: outHide}, true)
 	s.prompt(prompt)
 	line, err := s.readLine()
-	s.push(outItem{kind: outShow})
-	s.Send("")
+	s.push(outItem{kind: outShow}, true)
+	s.say("")
 	return line, err
 }
 
@@ -122,7 +122,7 @@ func (s *session) readSecret(prompt string) (string, error) {
 func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
 	name, err := validName(typed)
 	if err != nil {
-		s.Send(err.Error())
+		s.say(err.Error())
 		return world.PlayerRecord{}, false, nil
 	}
 	exists, err := s.store().Exists(context.Background(), name)
@@ -142,7 +142,7 @@ func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
 		return world.PlayerRecord{}, false, err
 	}
 	if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(answer)), "y") {
-		s.Send("Then choose another name.")
+		s.say("Then choose another name.")
 		return world.PlayerRecord{}, false, nil
 	}
 	for {
@@ -151,7 +151,7 @@ func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
 			return world.PlayerRecord{}, false, err
 		}
 		if msg := passwordProblem(pw); msg != "" {
-			s.Send(msg)
+			s.say(msg)
 			continue
 		}
 		again, err := s.readSecret("Type the password again: ")
@@ -159,7 +159,7 @@ func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
 			return world.PlayerRecord{}, false, err
 		}
 		if again != pw {
-			s.Send("The passwords differ. Let's try again.")
+			s.say("The passwords differ. Let's try again.")
 			continue
 		}
 		return s.create(name, pw)
@@ -180,7 +180,7 @@ func passwordProblem(pw string) string {
 func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
 	name, err := validName(typed)
 	if err != nil {
-		s.Send("Wrong name or password.")
+		s.say("Wrong name or password.")
 		return world.PlayerRecord{}, false, nil
 	}
 	if s.refused(name) {
@@ -197,11 +197,17 @@ func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
 	if err != nil {
 		return s.storeFailed(err)
 	}
-	if !s.srv.checkPassword(c.Hash, pw) {
+	ok, err := s.srv.checkPassword(c.Hash, pw)
+	if errors.Is(err, errBusy) {
+		s.say("The server is busy logging others in; please try again in a moment.")
+		s.Close("login queue full")
+		return world.PlayerRecord{}, false, errGaveUp
+	}
+	if !ok {
 		s.failed(name)
 		return world.PlayerRecord{}, false, nil
 	}
-	s.Send(fmt.Sprintf("Welcome back, %s.", c.Record.Name))
+	s.say(fmt.Sprintf("Welcome back, %s.", c.Record.Name))
 	return c.Record, true, nil
 }
 
@@ -209,36 +215,48 @@ func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
 func (s *session) create(typed, pw string) (world.PlayerRecord, bool, error) {
 	name, err := validName(typed)
 	if err != nil {
-		s.Send(err.Error())
+		s.say(err.Error())
 		return world.PlayerRecord{}, false, nil
 	}
 	if msg := passwordProblem(pw); msg != "" {
-		s.Send(msg)
+		s.say(msg)
+		return world.PlayerRecord{}, false, nil
+	}
+	// Hashing is the slow part: do not spend it on a name that is taken.
+	if exists, err := s.store().Exists(context.Background(), name); err != nil {
+		return s.storeFailed(err)
+	} else if exists {
+		s.say(fmt.Sprintf("The name %s is taken. Choose another.", name))
 		return world.PlayerRecord{}, false, nil
 	}
 	hash, err := s.srv.hashPassword(pw)
+	if errors.Is(err, errBusy) {
+		s.say("The server is busy logging others in; please try again in a moment.")
+		s.Close("login queue full")
+		return world.PlayerRecord{}, false, errGaveUp
+	}
 	if err != nil {
 		return world.PlayerRecord{}, false, fmt.Errorf("hash password: %w", err)
 	}
 	role, err := s.store().CreateCharacter(context.Background(), name, hash, s.srv.cfg.Admin)
 	if errors.Is(err, store.ErrExists) {
-		s.Send(fmt.Sprintf("The name %s is taken. Choose another.", name))
+		s.say(fmt.Sprintf("The name %s is taken. Choose another.", name))
 		return world.PlayerRecord{}, false, nil
 	}
 	if err != nil {
 		return s.storeFailed(err)
 	}
 	s.log.Info("character created", "name", name, "role", role)
-	s.Send(fmt.Sprintf("Welcome, %s! Your character has been created.", name))
+	s.say(fmt.Sprintf("Welcome, %s! Your character has been created.", name))
 	if role == world.RoleAdmin {
-		s.Send("{YYou are an admin of this world.{x")
+		s.say("{YYou are an admin of this world.{x")
 	}
 	return world.PlayerRecord{Name: name, Role: role}, true, nil
 }
 
 func (s *session) storeFailed(err error) (world.PlayerRecord, bool, error) {
 	s.log.Error("login: database error", "err", err)
-	s.Send("{RThe character database is not answering; please try again later.{x")
+	s.say("{RThe character database is not answering; please try again later.{x")
 	s.Close("database error")
 	return world.PlayerRecord{}, false, errGaveUp
 }
@@ -261,7 +279,7 @@ func (s *session) refused(name string) bool {
 	}
 	if blocked {
 		s.log.Warn("login refused: too many failures", "name", name)
-		s.Send(fmt.Sprintf("Too many failed logins. Try again in %s.", wait.Round(time.Second)))
+		s.say(fmt.Sprintf("Too many failed logins. Try again in %s.", wait.Round(time.Second)))
 		s.Close("login rate limit")
 	}
 	return blocked
@@ -273,5 +291,5 @@ func (s *session) failed(name string) {
 	s.srv.limiter.fail(s.addrKey(), now)
 	s.srv.limiter.fail("acct:"+strings.ToLower(name), now)
 	s.log.Info("failed login", "name", name)
-	s.Send("Wrong name or password.")
+	s.say("Wrong name or password.")
 }

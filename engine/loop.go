@@ -32,10 +32,20 @@ func (s *Server) loop() {
 	defer tick.Stop()
 	save := time.NewTicker(s.cfg.SaveInterval)
 	defer save.Stop()
+	handled := 0
 	for {
+		if len(s.kick) > 0 && (len(s.inbox) == 0 || handled >= KickEvery) {
+			for _, sess := range s.kick {
+				sess.kick()
+			}
+			clear(s.kick)
+			s.kick = s.kick[:0]
+			handled = 0
+		}
 		select {
 		case ev := <-s.inbox:
 			s.handle(ev)
+			handled++
 		case <-tick.C:
 			start := time.Now()
 			s.tick()

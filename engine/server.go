@@ -80,12 +80,13 @@ func (c *Config) defaults() {
 
 // Server is one shard: its world, its listeners and its database.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   *store.Store
-	saver   *saver
-	limiter *limiter
-	hashSem chan struct{} // bounds concurrent password hashing
+	cfg         Config
+	log         *slog.Logger
+	store       *store.Store
+	saver       *saver
+	limiter     *limiter
+	hashSem     chan struct{} // bounds concurrent password hashing
+	hashWaiting atomic.Int64  // logins waiting for hashSem
 	// dummyHash is checked against when an account does not exist, so a
 	// wrong name costs what a wrong password does.
 	dummyHash []byte
@@ -112,6 +113,7 @@ type Server struct {
 	world    *world.World
 	departed map[string]world.PlayerRecord // last state of players who left, newer than what logins read
 	busy     []*session                    // sessions that ran commands this tick or have some waiting
+	kick     []*session                    // sessions with output queued by the loop and no flusher yet
 }
 
 // New loads the world and opens the database; Start begins serving.
@@ -318,16 +320,33 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Stopping is closed once shutdown has begun.
 func (s *Server) Stopping() <-chan struct{} { return s.stopping }
 
-// hashPassword and checkPassword run bcrypt on the calling goroutine (a
-// session's, never the loop's), at most one per CPU at a time.
-func (s *Server) hashPassword(pw string) ([]byte, error) {
+// errBusy: too many logins are waiting for a password check already.
+var errBusy = errors.New("login queue full")
+
+// hashing runs fn under the hashing limit: at most one bcrypt per CPU at a
+// time, on the caller's goroutine (a session's, never the loop's), and at
+// most MaxQueuedHashes callers waiting; beyond that the login is refused at
+// once rather than left to wait for minutes.
+func (s *Server) hashing(fn func()) error {
+	if s.hashWaiting.Add(1) > MaxQueuedHashes {
+		s.hashWaiting.Add(-1)
+		return errBusy
+	}
 	s.hashSem <- struct{}{}
+	s.hashWaiting.Add(-1)
 	defer func() { <-s.hashSem }()
-	return bcrypt.GenerateFromPassword([]byte(pw), s.cfg.BcryptCost)
+	fn()
+	return nil
 }
 
-func (s *Server) checkPassword(hash []byte, pw string) bool {
-	s.hashSem <- struct{}{}
-	defer func() { <-s.hashSem }()
-	return bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil
+func (s *Server) hashPassword(pw string) (hash []byte, err error) {
+	if berr := s.hashing(func() { hash, err = bcrypt.GenerateFromPassword([]byte(pw), s.cfg.BcryptCost) }); berr != nil {
+		return nil, berr
+	}
+	return hash, err
+}
+
+func (s *Server) checkPassword(hash []byte, pw string) (ok bool, err error) {
+	err = s.hashing(func() { ok = bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil })
+	return ok, err
 }

@@ -48,6 +48,7 @@ type session struct {
 	bytes    int
 	closed   bool           // no more output is accepted
 	flushing bool           // a flusher goroutine is running
+	kicked   bool           // on the loop's kick list
 	flushers sync.WaitGroup // the flusher, so run can wait for it
 
 	// credits bounds the lines this session has in flight to the engine.
@@ -76,18 +77,25 @@ func newSession(srv *Server, id uint64, d door) *session {
 	}
 }
 
-// Send queues a message; it implements world.Link and never blocks.
-func (s *session) Send(text string) { s.push(outItem{outText, text}) }
+// Send queues a message; it implements world.Link, so only the loop calls
+// it. The write is left to the loop's next kick, so that a burst of
+// messages to one client goes out as one write.
+func (s *session) Send(text string) { s.push(outItem{outText, text}, false) }
 
 // Close flushes what is queued, then closes; it implements world.Link.
 func (s *session) Close(reason string) {
 	s.log.Info("closing session", "reason", reason)
-	s.push(outItem{kind: outClose, text: reason})
+	s.push(outItem{kind: outClose, text: reason}, true)
 }
 
-func (s *session) prompt(text string) { s.push(outItem{outPrompt, text}) }
+// say and prompt are for the session's own goroutine (login): written at
+// once.
+func (s *session) say(text string)    { s.push(outItem{outText, text}, true) }
+func (s *session) prompt(text string) { s.push(outItem{outPrompt, text}, true) }
 
-func (s *session) push(it outItem) {
+// push queues an item. With now, a flusher starts at once; otherwise the
+// session is put on the loop's kick list (only the loop may do that).
+func (s *session) push(it outItem, now bool) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -107,15 +115,36 @@ func (s *session) push(it outItem) {
 	if it.kind == outClose {
 		s.closed = true
 	}
-	start := !s.flushing
-	if start {
-		s.flushing = true
-		s.flushers.Add(1)
+	start := false
+	switch {
+	case s.flushing:
+	case now:
+		start = s.startFlushLocked()
+	case !s.kicked:
+		s.kicked = true
+		s.srv.kick = append(s.srv.kick, s)
 	}
 	s.mu.Unlock()
 	if start {
 		go s.flush()
 	}
+}
+
+// kick starts a flusher for output the loop queued; called by the loop.
+func (s *session) kick() {
+	s.mu.Lock()
+	s.kicked = false
+	start := !s.flushing && len(s.queue) > 0 && s.startFlushLocked()
+	s.mu.Unlock()
+	if start {
+		go s.flush()
+	}
+}
+
+func (s *session) startFlushLocked() bool {
+	s.flushing = true
+	s.flushers.Add(1)
+	return true
 }
 
 // bufPool holds render buffers, so idle sessions keep none.
@@ -265,7 +294,7 @@ func (s *session) run() {
 	for {
 		line, err := s.door.ReadLine()
 		if errors.Is(err, errLineTooLong) {
-			s.Send(fmt.Sprintf("That line was too long (over %d bytes) and was ignored.", MaxLineBytes))
+			s.say(fmt.Sprintf("That line was too long (over %d bytes) and was ignored.", MaxLineBytes))
 			continue
 		}
 		if err != nil {

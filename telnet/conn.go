@@ -37,9 +37,10 @@ type Conn struct {
 	mu    sync.Mutex
 	proto *protocol
 
-	// wmu serialises writes to nc and guards wbuf and werr.
+	// wmu serialises writes to nc and guards werr. Write buffers come
+	// from wbufPool for the length of one write, so ten thousand idle
+	// connections hold none.
 	wmu  sync.Mutex
-	wbuf []byte
 	werr error // sticky: after a failed or timed-out write the stream may be torn
 
 	closeOnce sync.Once
@@ -61,7 +62,6 @@ func NewConn(nc net.Conn, cfg Config) *Conn {
 		nc:    nc,
 		cfg:   cfg,
 		proto: newProtocol(cfg.MaxLine),
-		wbuf:  make([]byte, 0, 1024),
 	}
 	c.parser.SetMaxSubneg(cfg.MaxSubneg)
 	return c
@@ -145,13 +145,21 @@ func (c *Conn) sendRepliesUnlock() error {
 		return nil
 	}
 	c.wmu.Lock()
-	c.wbuf = append(c.wbuf[:0], c.proto.out...)
+	bp := wbufPool.Get().(*[]byte)
+	*bp = append((*bp)[:0], c.proto.out...)
 	c.proto.out = c.proto.out[:0]
 	c.mu.Unlock()
-	err := c.writeLocked(c.wbuf)
+	err := c.writeLocked(*bp)
 	c.wmu.Unlock()
+	wbufPool.Put(bp)
 	return err
 }
+
+// wbufPool holds escape buffers of up to maxWriteChunk bytes.
+var wbufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 1024)
+	return &b
+}}
 
 // writeLocked is the one place that writes to the socket; wmu must be
 // held. Output compression (MCCP2) belongs here.
@@ -180,6 +188,8 @@ const textChunk = (maxWriteChunk - 2) / 2
 func (c *Conn) writeText(p []byte, mark byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	bp := wbufPool.Get().(*[]byte)
+	defer wbufPool.Put(bp)
 	n := 0
 	for {
 		chunk := p[n:]
@@ -189,15 +199,16 @@ func (c *Conn) writeText(p []byte, mark byte) (int, error) {
 		}
 		// Size the buffer for the worst case (every byte an IAC) up
 		// front, so append's growth policy cannot overshoot the cap.
-		if need := 2*len(chunk) + 2; cap(c.wbuf) < need {
-			c.wbuf = make([]byte, 0, min(max(need, 2*cap(c.wbuf)), maxWriteChunk))
+		if need := 2*len(chunk) + 2; cap(*bp) < need {
+			*bp = make([]byte, 0, min(max(need, 2*cap(*bp)), maxWriteChunk))
 		}
-		c.wbuf = AppendEscaped(c.wbuf[:0], chunk)
+		buf := AppendEscaped((*bp)[:0], chunk)
 		if last && mark != 0 {
-			c.wbuf = append(c.wbuf, IAC, mark)
+			buf = append(buf, IAC, mark)
 		}
-		if len(c.wbuf) > 0 {
-			if err := c.writeLocked(c.wbuf); err != nil {
+		*bp = buf
+		if len(buf) > 0 {
+			if err := c.writeLocked(buf); err != nil {
 				return n, err
 			}
 		}

@@ -395,9 +395,11 @@ func TestConnWriteAllocs(t *testing.T) {
 	if n, err := c.Write(big); n != len(big) || err != nil {
 		t.Fatalf("Write = %d, %v", n, err)
 	}
-	if cap(c.wbuf) > maxWriteChunk {
-		t.Fatalf("write buffer grew to %d", cap(c.wbuf))
+	bp := wbufPool.Get().(*[]byte)
+	if cap(*bp) > maxWriteChunk {
+		t.Fatalf("write buffer grew to %d", cap(*bp))
 	}
+	wbufPool.Put(bp)
 }
 
 // TestConnReadAllocs: through a whole Conn, a read with N lines costs N

@@ -1,0 +1,466 @@
+package main
+
+import (
+	"context"
+	"math/bits"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// resyncTries is how many fresh "say" tokens a bot sends, one timeout each,
+// to get back in step after a timed-out request; a bot that fails them all
+// stops sending (it stays connected).
+const resyncTries = 3
+
+// bot is one simulated player. Two goroutines serve it: run (the driver)
+// dials, logs in, walks and sends commands on schedule, one request out at
+// a time; read drains everything the server sends, so the server never
+// sees a slow consumer, and judges each line against the awaited answer.
+// They share the fields under mu; the reader hands its verdict to the
+// driver through ans.
+type bot struct {
+	r     *runner
+	idx   int
+	name  string // login name, lower case
+	score []byte // the first line of score's answer starts with this: "Botaaaa, "
+	rng   *rand.Rand
+	conn  net.Conn
+	// unhook cancels the hook that closes conn when the run ends.
+	unhook func() bool
+	timer  *time.Timer
+
+	// Driver-owned.
+	out   []byte // the line being sent, reused for every request
+	seq   int    // counts say and chat tokens
+	stuck bool   // resync failed: send nothing more
+	in    bool   // logged in; set before ready.Done, so the runner may read it after ready.Wait
+
+	ans        chan outcome  // capacity 1; holds a value only while the driver has not taken it
+	readerDone chan struct{} // closed when the connection has ended
+
+	mu       sync.Mutex
+	want     expectation
+	token    []byte // want.exact points here for say and chat
+	sentAt   time.Time
+	gotAt    time.Time
+	exits    uint16 // exits of the last room display seen
+	welcomed bool   // login: a Welcome line has come
+	room     string // from score's Location line
+}
+
+func newBot(r *runner, idx int) *bot {
+	name := botName(r.cfg.Prefix, idx)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &bot{
+		r:          r,
+		idx:        idx,
+		name:       name,
+		score:      []byte(strings.ToUpper(name[:1]) + name[1:] + ", "),
+		rng:        rand.New(rand.NewPCG(r.cfg.Seed, uint64(idx))),
+		timer:      t,
+		ans:        make(chan outcome, 1),
+		readerDone: make(chan struct{}),
+	}
+}
+
+// run is the bot's life. It calls r.ready.Done once logged in (or failed)
+// and r.measured.Done once its measurement is over, whatever happens, then
+// holds the connection until the run closes it.
+func (b *bot) run() {
+	r := b.r
+	defer r.all.Done()
+	readyDone, measuredDone := false, false
+	defer func() {
+		if b.conn != nil {
+			b.unhook()
+			b.conn.Close()
+			<-b.readerDone
+		}
+		if !readyDone {
+			r.ready.Done()
+		}
+		if !measuredDone {
+			r.measured.Done()
+		}
+	}()
+
+	if !b.login() {
+		return
+	}
+	b.in = true
+	switch r.cfg.Workload {
+	case workSpread:
+		b.walk()
+	case workCrowd:
+		b.whereAmI()
+	}
+	r.ready.Done()
+	readyDone = true
+
+	select {
+	case <-r.start:
+		b.work()
+	case <-r.connCtx.Done():
+	case <-b.readerDone:
+	}
+	r.measured.Done()
+	measuredDone = true
+
+	select { // hold until the run closes the connections
+	case <-r.connCtx.Done():
+	case <-b.readerDone:
+	}
+}
+
+// login dials and logs in: create first, connect if the name is taken, so
+// a rerun against the same database finds its characters.
+func (b *bot) login() bool {
+	r := b.r
+	start := time.Now()
+	deadline := start.Add(r.cfg.LoginTimeout)
+	ctx, cancel := context.WithDeadline(r.connCtx, deadline)
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", r.addr)
+	cancel()
+	if err != nil {
+		r.loginFailed("dial: " + lastPart(err.Error()))
+		return false
+	}
+	b.conn = conn
+	b.unhook = context.AfterFunc(r.connCtx, func() { conn.Close() })
+	go b.read(newLineReader(conn, readSize, maxLine))
+
+	verb := "create"
+	for {
+		b.out = append(b.out[:0], verb+" "+b.name+" "+r.cfg.Password+"\r\n"...)
+		o := b.request(expectation{kind: expLogin}, time.Until(deadline))
+		switch {
+		case o == outAnswer:
+			r.login.record(time.Since(start))
+			r.logins.Add(1)
+			return true
+		case o == outTaken && verb == "create":
+			verb = "connect"
+		default:
+			r.loginFailed(o.String())
+			return false
+		}
+	}
+}
+
+// lastPart keeps the end of a wrapped error: "connection refused".
+func lastPart(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// walk takes a random path from the room the bot logged in to, so spread
+// bots end up all over the world. It is setup: nothing is measured.
+func (b *bot) walk() {
+	for range walkMoves {
+		if b.stuck || !b.command(cmdMove, false) {
+			return
+		}
+	}
+}
+
+// whereAmI asks score where the bot is: a crowd needs everyone in the
+// start room, and characters saved elsewhere by an earlier run are not.
+func (b *bot) whereAmI() {
+	b.out = append(b.out[:0], "score\r\n"...)
+	if b.request(expectation{kind: expLocation}, b.r.cfg.Timeout) != outAnswer {
+		return
+	}
+	b.mu.Lock()
+	room := b.room
+	b.mu.Unlock()
+	if !strings.HasPrefix(room, startRoom+" (") {
+		b.r.outside.Add(1)
+	}
+}
+
+// work sends the mix on an open-loop schedule: the k-th command is due at
+// t0 + phase + k/rate, the phase random per bot so bots do not fire in
+// step. A command due while the previous one is still out is sent as soon
+// as that one is answered or times out (and counted late).
+func (b *bot) work() {
+	r := b.r
+	if r.cfg.Workload == workIdle {
+		return
+	}
+	period := time.Duration(float64(time.Second) / r.cfg.Rate)
+	next := r.t0.Add(time.Duration(b.rng.Int64N(int64(max(period, 1)))))
+	for next.Before(r.end) && !b.stuck {
+		if !b.sleepUntil(next) {
+			return
+		}
+		if !b.command(r.pick(b.rng), true) {
+			return
+		}
+		next = next.Add(period)
+		if time.Now().After(next) && next.Before(r.end) {
+			r.late.Add(1)
+		}
+	}
+}
+
+// sleepUntil waits for t; false if the connection or the run ended first.
+func (b *bot) sleepUntil(t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	b.timer.Reset(d)
+	select {
+	case <-b.timer.C:
+		return true
+	case <-b.r.connCtx.Done():
+	case <-b.readerDone:
+	}
+	b.timer.Stop()
+	return false
+}
+
+// command sends one command of the given kind and waits for its answer,
+// recording it if measured. False if the connection or the run ended.
+func (b *bot) command(kind cmdKind, measured bool) bool {
+	r := b.r
+	want := expectation{kind: expAnswer}
+	b.out = b.out[:0]
+	switch kind {
+	case cmdSay, cmdChat:
+		b.seq++
+		b.out = append(b.out, kind.String()...)
+		b.out = append(b.out, ' ')
+		start := len(b.out)
+		b.out = append(b.out, 'b')
+		b.out = strconv.AppendInt(b.out, int64(b.idx), 10)
+		b.out = append(b.out, " n"...)
+		b.out = strconv.AppendInt(b.out, int64(b.seq), 10)
+		b.mu.Lock()
+		if kind == cmdSay {
+			b.token = append(b.token[:0], `You say, "`...)
+		} else {
+			b.token = append(b.token[:0], `You chat, "`...)
+		}
+		b.token = append(append(b.token, b.out[start:]...), '"')
+		want.exact = b.token
+		b.mu.Unlock()
+	case cmdLook:
+		b.out = append(b.out, "look"...)
+		want.prefixes = lookAnswers
+	case cmdMove:
+		b.mu.Lock()
+		exits := b.exits
+		b.mu.Unlock()
+		if exits == 0 { // nowhere to go (or no room seen): look instead
+			kind = cmdLook
+			b.out = append(b.out, "look"...)
+			want.prefixes = lookAnswers
+			break
+		}
+		b.out = append(b.out, dirNames[nthBit(exits, b.rng.IntN(bits.OnesCount16(exits)))]...)
+		want.prefixes = moveAnswers
+	case cmdGet:
+		b.out = append(b.out, "get all"...)
+		want.prefixes = getAnswers
+	case cmdDrop:
+		b.out = append(b.out, "drop all"...)
+		want.prefixes = dropAnswers
+	case cmdInventory:
+		b.out = append(b.out, "inventory"...)
+		want.prefixes = inventoryAnswers
+	case cmdScore:
+		b.out = append(b.out, "score"...)
+		want.prefixes = [][]byte{b.score}
+	}
+	b.out = append(b.out, '\r', '\n')
+
+	if measured {
+		r.sent[kind].Add(1)
+	}
+	o := b.request(want, r.cfg.Timeout)
+	switch o {
+	case outAnswer:
+		if measured {
+			d := b.rtt()
+			r.answered[kind].Add(1)
+			r.rtt.record(d)
+			r.byKind[kind].record(d)
+		}
+		return true
+	case outTimeout:
+		if measured {
+			r.timedOut[kind].Add(1)
+		}
+		return b.resync()
+	default:
+		if measured {
+			r.lost[kind].Add(1)
+		}
+		return false
+	}
+}
+
+// resync gets the bot back in step after a timeout. The server answers a
+// connection's commands in order, so once the echo of a fresh say token
+// arrives, every late answer to the timed-out request has come before it
+// and cannot be taken for the answer to a later one.
+func (b *bot) resync() bool {
+	for range resyncTries {
+		b.seq++
+		b.out = append(b.out[:0], "say sync"...)
+		b.out = strconv.AppendInt(b.out, int64(b.seq), 10)
+		b.mu.Lock()
+		b.token = append(append(append(b.token[:0], `You say, "`...), b.out[4:]...), '"')
+		want := expectation{kind: expAnswer, exact: b.token}
+		b.mu.Unlock()
+		b.out = append(b.out, '\r', '\n')
+		switch b.request(want, b.r.cfg.Timeout) {
+		case outAnswer:
+			return true
+		case outTimeout:
+			continue
+		default:
+			return false
+		}
+	}
+	b.stuck = true
+	b.r.stuck.Add(1)
+	return true
+}
+
+// nthBit is the index of the n-th set bit of set (n from 0).
+func nthBit(set uint16, n int) int {
+	for i := range 16 {
+		if set&(1<<i) != 0 {
+			if n == 0 {
+				return i
+			}
+			n--
+		}
+	}
+	return 0
+}
+
+// request sends b.out, awaiting want, and waits up to timeout for the
+// reader's verdict.
+func (b *bot) request(want expectation, timeout time.Duration) outcome {
+	b.mu.Lock()
+	b.want = want
+	b.welcomed = false
+	b.sentAt = time.Now()
+	b.mu.Unlock()
+	if _, err := b.conn.Write(b.out); err != nil {
+		b.cancelWant()
+		return b.ended()
+	}
+	if timeout <= 0 {
+		timeout = 1
+	}
+	b.timer.Reset(timeout)
+	var o outcome
+	select {
+	case o = <-b.ans:
+		b.timer.Stop()
+		return o
+	case <-b.timer.C:
+		o = outTimeout
+	case <-b.r.connCtx.Done():
+		o = outStopped
+	case <-b.readerDone:
+		o = outClosed
+	}
+	b.timer.Stop()
+	if got, ok := b.cancelWant(); ok { // the answer won the race
+		return got
+	}
+	return o
+}
+
+// cancelWant stops awaiting; if the reader delivered meanwhile, it returns
+// that verdict.
+func (b *bot) cancelWant() (outcome, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.want = expectation{}
+	select {
+	case o := <-b.ans:
+		return o, true
+	default:
+		return outNone, false
+	}
+}
+
+// ended tells why a write failed.
+func (b *bot) ended() outcome {
+	if b.r.connCtx.Err() != nil {
+		return outStopped
+	}
+	return outClosed
+}
+
+// rtt is the last request's round trip.
+func (b *bot) rtt() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.gotAt.Sub(b.sentAt)
+}
+
+// read is the reader goroutine: it reads until the connection ends.
+func (b *bot) read(lr *lineReader) {
+	defer close(b.readerDone)
+	for {
+		line, err := lr.next()
+		if err != nil {
+			return
+		}
+		b.judge(trimPrompt(line))
+	}
+}
+
+// judge notes room exits and delivers the verdict if line is the awaited
+// answer.
+func (b *bot) judge(line []byte) {
+	if len(line) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(line) >= len(exitsPrefix) && string(line[:len(exitsPrefix)]) == string(exitsPrefix) {
+		b.exits = parseExits(line)
+	}
+	o := outNone
+	switch b.want.kind {
+	case expNone:
+		return
+	case expAnswer:
+		if b.want.matches(line) {
+			o = outAnswer
+		}
+	case expLogin:
+		var welcome bool
+		o, welcome = loginLine(line, b.welcomed)
+		b.welcomed = b.welcomed || welcome
+	case expLocation:
+		if len(line) > len(locationPrefix) && string(line[:len(locationPrefix)]) == string(locationPrefix) {
+			b.room = string(line[len(locationPrefix):])
+			o = outAnswer
+		}
+	}
+	if o == outNone {
+		return
+	}
+	b.want = expectation{}
+	b.gotAt = time.Now()
+	select {
+	case b.ans <- o:
+	default: // cannot happen: ans is emptied before each request
+	}
+}
