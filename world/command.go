@@ -86,10 +86,29 @@ func (w *World) Do(p *Player, line string) {
 	}
 	verb = strings.ToLower(verb)
 	args = strings.TrimSpace(args)
+	if w.claimed(p, verb, args) {
+		return
+	}
 	c := w.commands.find(verb, p.Role)
 	if c == nil {
 		p.Send("Huh? (Type 'help' for a list of commands.)")
 		return
 	}
 	c.Run(&Ctx{W: w, P: p, Verb: c.Name, Args: args})
+}
+
+// claimed offers a typed line to the behaviours around p, which may take
+// it as their own command ("pull lever"): the room first, then items in
+// hand, then items in the room.
+func (w *World) claimed(p *Player, verb, args string) bool {
+	r := p.Room
+	if w.hook(r, "on_command", p, verb, args) {
+		return true
+	}
+	for _, it := range scripted(p.Items, r.Items) {
+		if w.hook(it, "on_command", p, verb, args) {
+			return true
+		}
+	}
+	return false
 }

@@ -63,6 +63,13 @@ func builtinCommands() []*Command {
 		&Command{Name: "drop", Usage: "drop <item> | drop all[.<item>]",
 			Help: "Puts down something you carry.",
 			Run:  cmdDrop},
+		&Command{Name: "use", Usage: "use <item>",
+			Help: "Uses something you carry or something here, if it can be used.",
+			Run:  cmdUse},
+		doorCommand("open", "open", false, false),
+		doorCommand("close", "closed", true, false),
+		doorCommand("unlock", "unlocked", true, false),
+		doorCommand("lock", "locked", true, true),
 		&Command{Name: "help", Aliases: []string{"?"}, Usage: "help [command|topic]",
 			Help: "Lists the commands, or explains one command or topic. Try 'help newbie'.",
 			Run:  cmdHelp},
@@ -80,8 +87,12 @@ func cmdLook(c *Ctx) {
 	}
 	if d, ok := ParseDir(c.Args); ok {
 		ex := c.P.Room.Exits[d]
-		if ex == nil {
+		if ex == nil || !ex.Visible() {
 			c.Send("You see nothing special that way.")
+			return
+		}
+		if ex.Closed {
+			c.Send(fmt.Sprintf("The way %s is closed.", d))
 			return
 		}
 		c.Send(fmt.Sprintf("To the %s you see {C%s{x.", d, ex.To.Name))
@@ -101,9 +112,12 @@ func (w *World) look(p *Player) {
 	b.WriteString("\n{gExits:")
 	n := 0
 	for d, ex := range r.Exits {
-		if ex != nil {
+		if ex != nil && ex.Visible() {
 			b.WriteByte(' ')
 			b.WriteString(Dir(d).String())
+			if ex.Closed {
+				b.WriteString(" (closed)")
+			}
 			n++
 		}
 	}
@@ -150,17 +164,81 @@ func cmdGo(c *Ctx) {
 // walk moves p through the exit in direction d.
 func (w *World) walk(p *Player, d Dir) {
 	ex := p.Room.Exits[d]
-	if ex == nil {
+	switch {
+	case ex == nil || !ex.Visible():
 		p.Send("You cannot go that way.")
 		return
+	case ex.Closed:
+		p.Send(fmt.Sprintf("The way %s is closed.", d))
+		return
 	}
-	from := p.Room
+	from, to := p.Room, ex.To
+	w.hook(from, "on_leave", p, d.String())
+	if p.Room != from { // a script moved them meanwhile
+		return
+	}
 	from.send(fmt.Sprintf("%s leaves %s.", p.Name, d), p)
 	w.unplace(p)
-	ex.To.send(fmt.Sprintf("%s arrives from %s.", p.Name, d.Reverse().from()), nil)
-	w.place(p, ex.To)
+	to.send(fmt.Sprintf("%s arrives from %s.", p.Name, d.Reverse().from()), nil)
+	w.place(p, to)
 	w.look(p)
+	w.arrived(to, p, d.Reverse())
 }
+
+// arrived runs the hooks of someone entering r from direction from: the
+// room's on_enter, then each NPC's on_greet (for players).
+func (w *World) arrived(r *Room, actor any, from Dir) {
+	w.hook(r, "on_enter", actor, from.String())
+	if _, ok := actor.(*Player); !ok {
+		return
+	}
+	for _, m := range scripted(r.Mobs) {
+		if m.Room == r {
+			w.hook(m, "on_greet", actor)
+		}
+	}
+}
+
+// MoveMob walks a mobile through an open exit, with the messages players
+// see; false if there is no open exit that way.
+func (w *World) MoveMob(m *Mobile, d Dir) bool {
+	if m.Room == nil {
+		return false
+	}
+	ex := m.Room.Exits[d]
+	if ex == nil || ex.Closed {
+		return false
+	}
+	from, to := m.Room, ex.To
+	w.hook(from, "on_leave", m, d.String())
+	if m.Room != from {
+		return true
+	}
+	from.send(fmt.Sprintf("%s leaves %s.", capFirst(m.Proto.Short), d), nil)
+	from.Mobs = remove(from.Mobs, m)
+	to.send(fmt.Sprintf("%s arrives from %s.", capFirst(m.Proto.Short), d.Reverse().from()), nil)
+	to.Mobs = append(to.Mobs, m)
+	m.Room = to
+	w.arrived(to, m, d.Reverse())
+	return true
+}
+
+// MobSay has a mobile say something to its room.
+func (w *World) MobSay(m *Mobile, text string) {
+	if m.Room != nil {
+		m.Room.send(fmt.Sprintf(`%s says, "%s"`, capFirst(m.Proto.Short), text), nil)
+	}
+}
+
+// MobEmote shows a mobile's action to its room: "The dog wags its tail."
+func (w *World) MobEmote(m *Mobile, text string) {
+	if m.Room != nil {
+		m.Room.send(capFirst(m.Proto.Short)+" "+text, nil)
+	}
+}
+
+// Announce shows text to everyone in r.
+func (w *World) Announce(r *Room, text string) { r.send(text, nil) }
 
 func cmdSay(c *Ctx) {
 	if c.Args == "" {
@@ -169,7 +247,14 @@ func cmdSay(c *Ctx) {
 	}
 	text := markup.Escape(c.Args)
 	c.Send(`You say, "` + text + `"`)
-	c.P.Room.send(c.P.Name+` says, "`+text+`"`, c.P)
+	r := c.P.Room
+	r.send(c.P.Name+` says, "`+text+`"`, c.P)
+	c.W.hook(r, "on_say", c.P, c.Args)
+	for _, m := range scripted(r.Mobs) {
+		if m.Room == r {
+			c.W.hook(m, "on_say", c.P, c.Args)
+		}
+	}
 }
 
 func cmdEmote(c *Ctx) {
@@ -330,11 +415,10 @@ func cmdGet(c *Ctx) {
 			}
 			continue
 		}
-		c.P.Room.Items = remove(c.P.Room.Items, it)
-		c.P.Items = append(c.P.Items, it)
-		c.W.touch(c.P)
+		c.W.MoveItem(it, c.P)
 		c.Send(fmt.Sprintf("You get %s.", it.Proto.Short))
 		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Proto.Short), c.P)
+		c.W.hook(it, "on_get", c.P)
 		got++
 	}
 	if got == 0 && q.all {
@@ -353,11 +437,10 @@ func cmdDrop(c *Ctx) {
 		return
 	}
 	for _, it := range items {
-		c.P.Items = remove(c.P.Items, it)
-		c.P.Room.Items = append(c.P.Room.Items, it)
-		c.W.touch(c.P)
+		c.W.MoveItem(it, c.P.Room)
 		c.Send(fmt.Sprintf("You drop %s.", it.Proto.Short))
 		c.P.Room.send(fmt.Sprintf("%s drops %s.", c.P.Name, it.Proto.Short), c.P)
+		c.W.hook(it, "on_drop", c.P)
 	}
 }
 
@@ -391,19 +474,15 @@ func cmdGive(c *Ctx) {
 			c.Send("You already have it.")
 			return
 		}
-		c.P.Items = remove(c.P.Items, it)
-		to.Items = append(to.Items, it)
-		c.W.touch(c.P)
-		c.W.touch(to)
+		c.W.MoveItem(it, to)
 		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Name))
 		to.Send(fmt.Sprintf("%s gives you %s.", c.P.Name, it.Proto.Short))
 		c.W.sendExcept(c.P.Room, fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Name), c.P, to)
 	case *Mobile:
-		c.P.Items = remove(c.P.Items, it)
-		to.Items = append(to.Items, it)
-		c.W.touch(c.P)
+		c.W.MoveItem(it, to)
 		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Proto.Short))
 		c.P.Room.send(fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Proto.Short), c.P)
+		c.W.hook(to, "on_give", c.P, it)
 	}
 }
 
@@ -509,6 +588,26 @@ func (w *World) helpIndex(role Role) string {
 		}
 	}
 	return strings.TrimRight(b.String(), " ")
+}
+
+func cmdUse(c *Ctx) {
+	if c.Args == "" {
+		c.Send("Use what?")
+		return
+	}
+	q := parseQuery(c.Args)
+	it, ok := pickOne(c.P.Items, q)
+	if !ok {
+		if it, ok = pickOne(c.P.Room.Items, q); !ok {
+			c.Send(fmt.Sprintf("You see no %s here.", c.Args))
+			return
+		}
+	}
+	if it.Behaviour() == "" || !c.W.cfg.Scripts.Has(it, "on_use") {
+		c.Send(fmt.Sprintf("You cannot think of a way to use %s.", it.Proto.Short))
+		return
+	}
+	c.W.hook(it, "on_use", c.P)
 }
 
 func cmdQuit(c *Ctx) {

@@ -20,6 +20,8 @@ type Room struct {
 
 	// Spawns lists what the area places here when the world is built.
 	Spawns []Spawn
+	// Script names the room's behaviour ("" for none).
+	Script string
 
 	Items   []*Item
 	Mobs    []*Mobile
@@ -29,7 +31,15 @@ type Room struct {
 // Exit is one way out of a room.
 type Exit struct {
 	To *Room
+	// Door: the exit can be closed. Closed blocks walking; Locked blocks
+	// opening without Key (an item prototype id). Hidden exits are not
+	// listed while closed: a lever or a script reveals them.
+	Door, Closed, Locked, Hidden bool
+	Key                          string
 }
+
+// Visible reports whether the exit shows in the Exits: line.
+func (e *Exit) Visible() bool { return !(e.Hidden && e.Closed) }
 
 // SpawnKind says whether a Spawn places an item or a mobile.
 type SpawnKind int8
@@ -52,14 +62,26 @@ type ItemProto struct {
 	Long     string // the line shown when it lies in a room
 	Desc     string // what examine shows
 	Keywords []string
-	Fixed    bool // cannot be picked up
+	Fixed    bool   // cannot be picked up
+	Script   string // behaviour of every item made from this prototype
 }
 
 // Item is one object in the world.
 type Item struct {
 	ID    uint64
 	Proto *ItemProto
+	in    Holder // where it is: exactly one place
 }
+
+// Holder is anything items can be in: a *Room, a *Player or a *Mobile.
+type Holder interface{ itemList() *[]*Item }
+
+// In is where the item is.
+func (it *Item) In() Holder { return it.in }
+
+func (r *Room) itemList() *[]*Item   { return &r.Items }
+func (p *Player) itemList() *[]*Item { return &p.Items }
+func (m *Mobile) itemList() *[]*Item { return &m.Items }
 
 // MobProto is the shared definition of a non-player character.
 type MobProto struct {
@@ -68,14 +90,16 @@ type MobProto struct {
 	Long     string
 	Desc     string
 	Keywords []string
+	Script   string
 }
 
 // Mobile is a non-player character.
 type Mobile struct {
 	ID    uint64
 	Proto *MobProto
-	Room  *Room
+	Room  *Room // nil once removed
 	Items []*Item
+	Attrs map[string]float64 // numeric attributes scripts may read and change
 }
 
 // Link is how the world reaches a player's connection. The engine implements
@@ -93,6 +117,8 @@ type Player struct {
 	Role  Role
 	Room  *Room
 	Items []*Item
+
+	Attrs map[string]float64
 
 	link         Link   // nil while link-dead
 	linkDeadTick uint64 // tick at which the link dropped

@@ -45,8 +45,9 @@ type Host interface {
 
 // Config is what a world needs from outside.
 type Config struct {
-	Rand *rand.Rand // the only source of randomness
-	Host Host
+	Rand    *rand.Rand // the only source of randomness
+	Host    Host
+	Scripts Scripts // behaviours; nil for none (SetScripts installs one later)
 	// LinkDeadTicks is how long a player whose connection dropped stays in
 	// the world before being saved and removed; 0 removes at the next tick.
 	LinkDeadTicks uint64
@@ -78,6 +79,9 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 	if cfg.Host == nil {
 		return nil, fmt.Errorf("world: Config.Host is required")
 	}
+	if cfg.Scripts == nil {
+		cfg.Scripts = noScripts{}
+	}
 	start := bp.Rooms[bp.Start]
 	if start == nil {
 		return nil, fmt.Errorf("world: start room %q does not exist", bp.Start)
@@ -104,11 +108,8 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 func (w *World) spawn(r *Room, sp Spawn) error {
 	switch sp.Kind {
 	case SpawnItem:
-		it, err := w.NewItem(sp.Proto)
-		if err != nil {
-			return err
-		}
-		r.Items = append(r.Items, it)
+		_, err := w.SpawnItem(r, sp.Proto)
+		return err
 	case SpawnMob:
 		_, err := w.SpawnMob(r, sp.Proto)
 		return err
@@ -125,17 +126,77 @@ func (w *World) SpawnMob(r *Room, proto string) (*Mobile, error) {
 	w.nextID++
 	m := &Mobile{ID: w.nextID, Proto: p, Room: r}
 	r.Mobs = append(r.Mobs, m)
+	if p.Script != "" {
+		w.cfg.Scripts.Spawned(m)
+	}
 	return m, nil
 }
 
-// NewItem makes a new item from a prototype; the caller places it.
-func (w *World) NewItem(proto string) (*Item, error) {
+// RemoveMob takes a mobile, and what it carries, out of the world.
+func (w *World) RemoveMob(m *Mobile) {
+	if m.Room == nil {
+		return
+	}
+	for len(m.Items) > 0 {
+		w.RemoveItem(m.Items[len(m.Items)-1])
+	}
+	m.Room.Mobs = remove(m.Room.Mobs, m)
+	m.Room = nil
+	if m.Proto.Script != "" {
+		w.cfg.Scripts.Removed(m)
+	}
+}
+
+// Rand is the world's seeded random source, for rules and scripts.
+func (w *World) Rand() *rand.Rand { return w.cfg.Rand }
+
+// SpawnItem makes a new item from a prototype in h.
+func (w *World) SpawnItem(h Holder, proto string) (*Item, error) {
 	p := w.items[proto]
 	if p == nil {
 		return nil, fmt.Errorf("no item prototype %q", proto)
 	}
 	w.nextID++
-	return &Item{ID: w.nextID, Proto: p}, nil
+	it := &Item{ID: w.nextID, Proto: p}
+	w.MoveItem(it, h)
+	if p.Script != "" {
+		w.cfg.Scripts.Spawned(it)
+	}
+	return it, nil
+}
+
+// MoveItem takes it from wherever it is and puts it in h, so that an item
+// is always in exactly one place.
+func (w *World) MoveItem(it *Item, h Holder) {
+	if it.in != nil {
+		list := it.in.itemList()
+		*list = remove(*list, it)
+		w.touchHolder(it.in)
+	}
+	it.in = h
+	list := h.itemList()
+	*list = append(*list, it)
+	w.touchHolder(h)
+}
+
+// RemoveItem destroys it.
+func (w *World) RemoveItem(it *Item) {
+	if it.in == nil {
+		return
+	}
+	list := it.in.itemList()
+	*list = remove(*list, it)
+	w.touchHolder(it.in)
+	it.in = nil
+	if it.Proto.Script != "" {
+		w.cfg.Scripts.Removed(it)
+	}
+}
+
+func (w *World) touchHolder(h Holder) {
+	if p, ok := h.(*Player); ok {
+		w.touch(p)
+	}
 }
 
 // Name is the world's display name.
@@ -169,6 +230,7 @@ func (w *World) PlayerCount() int { return len(w.players) }
 // Tick advances time by one pulse and runs what is due.
 func (w *World) Tick() {
 	w.tick++
+	w.cfg.Scripts.Tick(w)
 	for _, p := range w.players {
 		if p.link == nil && w.tick-p.linkDeadTick >= w.cfg.LinkDeadTicks {
 			p.Room.send(fmt.Sprintf("%s's body fades from the world.", p.Name), p)
@@ -218,9 +280,7 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 	}
 	p := &Player{Name: rec.Name, Role: rec.Role, link: link, loginTick: w.tick}
 	for _, proto := range rec.Items {
-		if it, err := w.NewItem(proto); err == nil {
-			p.Items = append(p.Items, it)
-		}
+		w.SpawnItem(p, proto) // a prototype removed since the save is skipped
 	}
 	room := w.rooms[rec.Room]
 	if room == nil {

@@ -124,21 +124,26 @@ type areaDef struct {
 }
 
 type roomDef struct {
-	key   str
-	name  string
-	desc  string
-	exits []exitDef
-	items []str
-	mobs  []str
+	key    str
+	script str
+	name   string
+	desc   string
+	exits  []exitDef
+	items  []str
+	mobs   []str
 }
 
 type exitDef struct {
 	dir world.Dir
 	to  str
+	// A door: door, closed, locked, hidden flags and the key prototype.
+	door, closed, locked, hidden bool
+	key                          str
 }
 
 type protoDef struct {
 	key               str
+	script            str
 	short, long, desc string
 	keywords          []string
 	fixed             bool
@@ -166,8 +171,9 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 	def.auth = text(file, f["author"], errs).value
 
 	eachEntry(file, f["rooms"], errs, func(key str, n *yaml.Node) {
-		rf := fields(file, n, errs, "name", "desc", "exits", "items", "mobs")
-		r := roomDef{key: key, name: text(file, rf["name"], errs).value, desc: reflow(text(file, rf["desc"], errs).value)}
+		rf := fields(file, n, errs, "name", "desc", "exits", "items", "mobs", "script")
+		r := roomDef{key: key, name: text(file, rf["name"], errs).value, desc: reflow(text(file, rf["desc"], errs).value),
+			script: text(file, rf["script"], errs)}
 		if r.name == "" {
 			errs.add(file, n.Line, fmt.Sprintf("room %s has no name", key.value))
 		}
@@ -177,7 +183,7 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 				errs.add(file, dir.line, fmt.Sprintf("%q is not a direction (north, east, south, west, up, down, northeast, northwest, southeast, southwest)", dir.value))
 				return
 			}
-			r.exits = append(r.exits, exitDef{dir: d, to: text(file, to, errs)})
+			r.exits = append(r.exits, parseExit(file, d, to, errs))
 		})
 		r.items = list(file, rf["items"], errs)
 		r.mobs = list(file, rf["mobs"], errs)
@@ -190,23 +196,20 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 
 func parseProtos(file string, n *yaml.Node, errs *errorList, kind string, extra ...string) []protoDef {
 	var out []protoDef
-	allowed := append([]string{"short", "long", "desc", "keywords"}, extra...)
+	allowed := append([]string{"short", "long", "desc", "keywords", "script"}, extra...)
 	eachEntry(file, n, errs, func(key str, v *yaml.Node) {
 		pf := fields(file, v, errs, allowed...)
 		p := protoDef{
-			key:   key,
-			short: text(file, pf["short"], errs).value,
-			long:  text(file, pf["long"], errs).value,
-			desc:  reflow(text(file, pf["desc"], errs).value),
+			key:    key,
+			short:  text(file, pf["short"], errs).value,
+			long:   text(file, pf["long"], errs).value,
+			desc:   reflow(text(file, pf["desc"], errs).value),
+			script: text(file, pf["script"], errs),
 		}
 		for _, k := range list(file, pf["keywords"], errs) {
 			p.keywords = append(p.keywords, strings.ToLower(k.value))
 		}
-		if pf["fixed"] != nil {
-			if err := pf["fixed"].Decode(&p.fixed); err != nil {
-				errs.add(file, pf["fixed"].Line, "fixed must be true or false")
-			}
-		}
+		p.fixed = flag(file, pf["fixed"], "fixed", errs)
 		if p.short == "" {
 			errs.add(file, v.Line, fmt.Sprintf("%s %s has no short description", kind, key.value))
 		}
@@ -255,6 +258,45 @@ func reflow(s string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// parseExit reads an exit: a room reference, or a mapping for a door:
+// {to: cellar, door: true, closed: true, locked: true, key: rusty_key,
+// hidden: true}.
+func parseExit(file string, d world.Dir, n *yaml.Node, errs *errorList) exitDef {
+	if n.Kind != yaml.MappingNode {
+		return exitDef{dir: d, to: text(file, n, errs)}
+	}
+	f := fields(file, n, errs, "to", "door", "closed", "locked", "hidden", "key")
+	ex := exitDef{dir: d, to: text(file, f["to"], errs),
+		door:   flag(file, f["door"], "door", errs),
+		closed: flag(file, f["closed"], "closed", errs),
+		locked: flag(file, f["locked"], "locked", errs),
+		hidden: flag(file, f["hidden"], "hidden", errs),
+		key:    text(file, f["key"], errs),
+	}
+	if f["to"] == nil {
+		errs.add(file, n.Line, fmt.Sprintf("exit %s has no to: the room it leads to", d))
+	}
+	if (ex.closed || ex.locked || ex.key.value != "") && !ex.door {
+		ex.door = true // a closed or locked exit is a door whether or not it says so
+	}
+	if ex.locked {
+		ex.closed = true
+	}
+	return ex
+}
+
+// flag reads an optional true/false value.
+func flag(file string, n *yaml.Node, name string, errs *errorList) bool {
+	if n == nil {
+		return false
+	}
+	var b bool
+	if err := n.Decode(&b); err != nil {
+		errs.add(file, n.Line, name+" must be true or false")
+	}
+	return b
+}
+
 func capitalise(s string) string {
 	if s == "" {
 		return s
@@ -282,18 +324,21 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 		bp.Areas = append(bp.Areas, a)
 		for i := range def.rooms {
 			rd := &def.rooms[i]
-			r := &world.Room{ID: a.ID + "." + rd.key.value, Area: a, Name: rd.name, Desc: rd.desc}
+			r := &world.Room{ID: a.ID + "." + rd.key.value, Area: a, Name: rd.name, Desc: rd.desc,
+				Script: scriptPath(a.ID, rd.script.value)}
 			a.Rooms = append(a.Rooms, r)
 			bp.Rooms[r.ID] = r
 			todo = append(todo, pending{def, r, rd})
 		}
 		for _, p := range def.items {
 			bp.Items[a.ID+"."+p.key.value] = &world.ItemProto{ID: a.ID + "." + p.key.value,
-				Short: p.short, Long: p.long, Desc: p.desc, Keywords: p.keywords, Fixed: p.fixed}
+				Short: p.short, Long: p.long, Desc: p.desc, Keywords: p.keywords, Fixed: p.fixed,
+				Script: scriptPath(a.ID, p.script.value)}
 		}
 		for _, p := range def.mobs {
 			bp.Mobs[a.ID+"."+p.key.value] = &world.MobProto{ID: a.ID + "." + p.key.value,
-				Short: p.short, Long: p.long, Desc: p.desc, Keywords: p.keywords}
+				Short: p.short, Long: p.long, Desc: p.desc, Keywords: p.keywords,
+				Script: scriptPath(a.ID, p.script.value)}
 		}
 	}
 	for _, t := range todo {
@@ -305,7 +350,14 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 				errs.add(t.def.file, ex.to.line, fmt.Sprintf("exit %s of room %s leads to %q, which does not exist", ex.dir, t.rd.key.value, ex.to.value))
 				continue
 			}
-			t.room.Exits[ex.dir] = &world.Exit{To: to}
+			e := &world.Exit{To: to, Door: ex.door, Closed: ex.closed, Locked: ex.locked, Hidden: ex.hidden}
+			if ex.key.value != "" {
+				e.Key = qualify(area, ex.key.value)
+				if bp.Items[e.Key] == nil {
+					errs.add(t.def.file, ex.key.line, fmt.Sprintf("exit %s of room %s needs key %q, which is not defined", ex.dir, t.rd.key.value, ex.key.value))
+				}
+			}
+			t.room.Exits[ex.dir] = e
 		}
 		place := func(kind world.SpawnKind, noun string, refs []str, defined func(string) bool) {
 			for _, ref := range refs {
@@ -320,6 +372,22 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 		place(world.SpawnItem, "item", t.rd.items, func(id string) bool { return bp.Items[id] != nil })
 		place(world.SpawnMob, "mob", t.rd.mobs, func(id string) bool { return bp.Mobs[id] != nil })
 	}
+}
+
+// scriptPath names a behaviour file under scripts/: "lever" in area
+// whisperwood is "whisperwood/lever.lua"; "common/wander" is
+// "common/wander.lua".
+func scriptPath(area, ref string) string {
+	if ref == "" {
+		return ""
+	}
+	if !strings.HasSuffix(ref, ".lua") {
+		ref += ".lua"
+	}
+	if !strings.Contains(ref, "/") {
+		ref = area + "/" + ref
+	}
+	return ref
 }
 
 // qualify turns a reference into a full id: "square" inside area thornwick

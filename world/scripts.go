@@ -1,0 +1,79 @@
+package world
+
+// Scripted is something that can carry a builder's behaviour: a *Room, a
+// *Mobile or an *Item.
+type Scripted interface {
+	// Behaviour names its script, "" for none.
+	Behaviour() string
+}
+
+func (r *Room) Behaviour() string   { return r.Script }
+func (m *Mobile) Behaviour() string { return m.Proto.Script }
+func (it *Item) Behaviour() string  { return it.Proto.Script }
+
+// Scripts runs behaviours. The world calls it from its own goroutine;
+// an implementation must bound the time each call takes and must never let
+// a failing script reach the world's caller.
+type Scripts interface {
+	// Hook calls hook (e.g. "on_enter") of owner's behaviour with args and
+	// reports whether it returned true, which claims a command.
+	Hook(owner Scripted, hook string, args ...any) bool
+	// Has reports whether owner's behaviour defines hook.
+	Has(owner Scripted, hook string) bool
+	// Spawned and Removed tell of scripted entities arriving and leaving,
+	// for on_spawn, heartbeats and timers.
+	Spawned(owner Scripted)
+	Removed(owner Scripted)
+	// Tick runs the timers and heartbeats due at w's current tick.
+	Tick(w *World)
+}
+
+// noScripts is the Scripts of a world without any.
+type noScripts struct{}
+
+func (noScripts) Hook(Scripted, string, ...any) bool { return false }
+func (noScripts) Has(Scripted, string) bool          { return false }
+func (noScripts) Spawned(Scripted)                   {}
+func (noScripts) Removed(Scripted)                   {}
+func (noScripts) Tick(*World)                        {}
+
+// hook calls a hook if owner has a behaviour at all, so the common case
+// (no script) costs one string comparison.
+func (w *World) hook(owner Scripted, name string, args ...any) bool {
+	if owner.Behaviour() == "" {
+		return false
+	}
+	return w.cfg.Scripts.Hook(owner, name, args...)
+}
+
+// SetScripts installs the behaviour runner; entities already in the world
+// are announced to it as if just spawned.
+func (w *World) SetScripts(s Scripts) {
+	w.cfg.Scripts = s
+	for _, a := range w.areas {
+		for _, r := range a.Rooms {
+			if r.Script != "" {
+				s.Spawned(r)
+			}
+			for _, m := range r.Mobs {
+				if m.Proto.Script != "" {
+					s.Spawned(m)
+				}
+			}
+		}
+	}
+}
+
+// scripted returns the things in lists that have a behaviour, as a copy
+// that hooks cannot disturb; nil, without allocating, when none has.
+func scripted[T Scripted](lists ...[]T) []T {
+	var out []T
+	for _, list := range lists {
+		for _, x := range list {
+			if x.Behaviour() != "" {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
