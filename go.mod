@@ -7,3 +7,5 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.59.0
 )
+
+require github.com/yuin/gopher-lua v1.1.2 // indirect

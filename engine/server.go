@@ -21,10 +21,12 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"testing/fstest"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"shardmud/engine/script"
 	"shardmud/engine/store"
 	"shardmud/world"
 	"shardmud/world/area"
@@ -36,6 +38,8 @@ type Config struct {
 	TelnetAddr   string        // "" disables telnet
 	DBPath       string        // SQLite file, created if missing
 	World        fs.FS         // the world folder (world.yaml, areas/, help.yaml)
+	Scripts      fs.FS         // Lua behaviours (<area>/<name>.lua); nil for none
+	LuaBudget    time.Duration // time one script hook may take; default 5ms
 	Tick         time.Duration // pulse length; default 100ms
 	LinkDead     time.Duration // how long a dropped player stays; default 10m
 	SaveInterval time.Duration // how often online characters are saved; default 5s
@@ -111,6 +115,7 @@ type Server struct {
 
 	// Engine-owned.
 	world    *world.World
+	scripts  *script.Host
 	departed map[string]world.PlayerRecord // last state of players who left, newer than what logins read
 	busy     []*session                    // sessions that ran commands this tick or have some waiting
 	kick     []*session                    // sessions with output queued by the loop and no flusher yet
@@ -154,7 +159,25 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.world = w
 	s.worldName = w.Name()
+	scripts := cfg.Scripts
+	if scripts == nil {
+		scripts = fstest.MapFS{}
+	}
+	s.scripts, err = script.New(script.Config{
+		Budget:         cfg.LuaBudget,
+		TicksPerSecond: max(int(time.Second/cfg.Tick), 1),
+		Report:         s.reportScript,
+	}, scripts)
+	if err != nil {
+		// A broken script must not keep the world from starting: the
+		// rest runs, and builders see the error with file and line.
+		s.log.Error("scripts failed to compile", "err", err)
+	}
+	s.scripts.Attach(w)
 	w.AddCommand(s.statsCommand())
+	for _, c := range s.builderCommands() {
+		w.AddCommand(c)
+	}
 	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte("no such account"), cfg.BcryptCost); err != nil {
 		st.Close()
 		return nil, err

@@ -114,8 +114,9 @@ func (s *Server) Metrics() map[string]any {
 		"save_failures":     s.saver.failures.Load(),
 		"save_p99_ns":       s.saver.duration.quantile(0.99).Nanoseconds(),
 		"save_max_ns":       s.saver.duration.max.Load(),
-		"lua_calls":         0,
-		"lua_budget_hits":   0,
+		"lua_calls":         s.scripts.Calls(),
+		"lua_budget_hits":   s.scripts.BudgetHits(),
+		"lua_errors":        s.scripts.Errors(),
 		"num_gc":            ms.NumGC,
 	}
 }
@@ -151,7 +152,7 @@ func (s *Server) statsCommand() *world.Command {
 				"  slow consumers  %d disconnected\n"+
 				"  logins          %d ok, %d failed\n"+
 				"  saves           %d writes, %d rows, %d failed; write p99 %s max %s (the tick never waits)\n"+
-				"  lua             0 calls, 0 budget hits (scripting not enabled yet)\n"+
+				"  lua             %d calls, %d budget hits, %d errors, %d scripts\n"+
 				"  memory          heap %s in use, rss %s, %d goroutines, %d GCs",
 				time.Since(s.stats.started).Round(time.Second), st.Sessions, st.Players,
 				st.Commands, s.stats.commandRate(), rateWindow,
@@ -159,6 +160,7 @@ func (s *Server) statsCommand() *world.Command {
 				st.SlowConsumers, st.Logins, st.LoginFailures,
 				s.saver.writes.Load(), s.saver.rows.Load(), s.saver.failures.Load(),
 				s.saver.duration.quantile(0.99), time.Duration(s.saver.duration.max.Load()),
+				s.scripts.Calls(), s.scripts.BudgetHits(), s.scripts.Errors(), len(s.scripts.Scripts()),
 				mib(ms.HeapInuse), mib(rss()), runtime.NumGoroutine(), ms.NumGC))
 		},
 	}

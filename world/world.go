@@ -224,6 +224,15 @@ func (w *World) Players() []*Player {
 	return ps
 }
 
+// NotifyStaff tells every builder and admin in the world.
+func (w *World) NotifyStaff(text string) {
+	for _, p := range w.players {
+		if p.Role >= RoleBuilder {
+			p.Send(text)
+		}
+	}
+}
+
 // PlayerCount is the number of characters in the world, link-dead included.
 func (w *World) PlayerCount() int { return len(w.players) }
 

@@ -6,15 +6,16 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"shardmud/data"
 	"shardmud/engine"
+	"shardmud/scripts"
 )
 
 func main() {
@@ -27,14 +28,16 @@ func main() {
 	flag.DurationVar(&cfg.LinkDead, "linkdead", 10*time.Minute, "how long a disconnected character stays in the world")
 	flag.DurationVar(&cfg.SaveInterval, "save", 5*time.Second, "how often online characters are saved")
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
+	flag.DurationVar(&cfg.LuaBudget, "lua-budget", 5*time.Millisecond, "time one Lua hook call may take before it is stopped")
 	flag.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof and /debug/vars metrics on this address (e.g. 127.0.0.1:6060)")
 	flag.Parse()
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg.Logger = log
-	cfg.World = fs.FS(data.FS)
+	cfg.World, cfg.Scripts = data.FS, scripts.FS
 	if worldDir != "" {
 		cfg.World = os.DirFS(worldDir)
+		cfg.Scripts = os.DirFS(filepath.Join(worldDir, "scripts"))
 	}
 	srv, err := engine.New(cfg)
 	if err == nil {

@@ -1,0 +1,633 @@
+package script
+
+import (
+	"fmt"
+	"sort"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"shardmud/world"
+	"shardmud/world/markup"
+)
+
+// The API scripts see, as a table of names: docs/lua.md documents every
+// one, and a test checks that it does. Globals are plain functions; the
+// other tables are methods of the objects hooks receive.
+var (
+	apiGlobals = map[string]lua.LGFunction{
+		"send":        apiSend,
+		"random":      nil, // bound to the host: the world's seeded source
+		"after":       nil,
+		"every":       nil,
+		"room":        nil,
+		"find_player": nil,
+		"log":         nil,
+	}
+	roomMethods = map[string]lua.LGFunction{
+		"send":       roomSend,
+		"players":    roomPlayers,
+		"mobs":       roomMobs,
+		"items":      roomItems,
+		"exit":       roomExit,
+		"open":       roomDoor(false, false),
+		"close":      roomDoor(true, false),
+		"lock":       roomDoor(true, true),
+		"unlock":     roomDoor(true, false),
+		"spawn_item": roomSpawnItem,
+		"spawn_mob":  roomSpawnMob,
+	}
+	mobMethods = map[string]lua.LGFunction{
+		"say":      mobSay,
+		"emote":    mobEmote,
+		"tell":     mobTell,
+		"move":     mobMove,
+		"remove":   mobRemove,
+		"attr":     attrGet,
+		"set_attr": attrSet,
+		"items":    mobItems,
+		"give":     mobGive,
+	}
+	playerMethods = map[string]lua.LGFunction{
+		"send":     playerSend,
+		"attr":     attrGet,
+		"set_attr": attrSet,
+		"items":    playerItems,
+		"has":      playerHas,
+	}
+	itemMethods = map[string]lua.LGFunction{
+		"remove":  itemRemove,
+		"move_to": itemMoveTo,
+	}
+)
+
+// Fields each kind of object has (read-only, except state's contents).
+var (
+	roomFields   = []string{"id", "name", "area", "state"}
+	mobFields    = []string{"id", "name", "proto", "room", "state", "is_player"}
+	playerFields = []string{"name", "role", "room", "is_player"}
+	itemFields   = []string{"id", "name", "proto", "state"}
+)
+
+// The host is stored in the state's registry-like upvalue: every API
+// function is a closure over it via hostOf.
+const hostKey = "__shardmud_host"
+
+func (h *Host) registerAPI() {
+	L := h.L
+	hostUD := L.NewUserData()
+	hostUD.Value = h
+	L.SetField(L.Get(lua.RegistryIndex), hostKey, hostUD)
+
+	bound := map[string]lua.LGFunction{
+		"random":      h.apiRandom,
+		"after":       h.apiTimer(false),
+		"every":       h.apiTimer(true),
+		"room":        h.apiRoom,
+		"find_player": h.apiFindPlayer,
+		"log":         h.apiLog,
+	}
+	for name, fn := range apiGlobals {
+		if fn == nil {
+			fn = bound[name]
+		}
+		h.globals.RawSetString(name, L.NewFunction(fn))
+	}
+	h.newKind("Room", roomMethods, h.roomField)
+	h.newKind("Mobile", mobMethods, h.mobField)
+	h.newKind("Player", playerMethods, h.playerField)
+	h.newKind("Item", itemMethods, h.itemField)
+}
+
+// newKind makes the metatable of one kind of object: methods first, then
+// fields read through get.
+func (h *Host) newKind(name string, methods map[string]lua.LGFunction, get func(L *lua.LState, v any, key string) lua.LValue) {
+	L := h.L
+	mt := L.NewTypeMetatable(name)
+	ms := L.NewTable()
+	for k, fn := range methods {
+		ms.RawSetString(k, L.NewFunction(fn))
+	}
+	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
+		ud := L.CheckUserData(1)
+		key := L.CheckString(2)
+		if m := ms.RawGetString(key); m != lua.LNil {
+			L.Push(m)
+			return 1
+		}
+		L.Push(get(L, ud.Value, key))
+		return 1
+	}))
+	L.SetField(mt, "__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("%s fields are read-only; keep your data in .state", name)
+		return 0
+	}))
+	L.SetField(mt, "__eq", L.NewFunction(func(L *lua.LState) int {
+		a, b := L.CheckUserData(1), L.CheckUserData(2)
+		L.Push(lua.LBool(a.Value == b.Value))
+		return 1
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(fmt.Sprintf("%s(%s)", name, describe(L.CheckUserData(1).Value))))
+		return 1
+	}))
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case *world.Room:
+		return x.ID
+	case *world.Mobile:
+		return fmt.Sprintf("%s #%d", x.Proto.ID, x.ID)
+	case *world.Player:
+		return x.Name
+	case *world.Item:
+		return fmt.Sprintf("%s #%d", x.Proto.ID, x.ID)
+	}
+	return "?"
+}
+
+// value converts a Go value from the world into Lua.
+func (h *Host) value(v any) lua.LValue {
+	switch x := v.(type) {
+	case nil:
+		return lua.LNil
+	case string:
+		return lua.LString(x)
+	case bool:
+		return lua.LBool(x)
+	case int:
+		return lua.LNumber(x)
+	case float64:
+		return lua.LNumber(x)
+	case *world.Player:
+		ud := h.L.NewUserData() // players come and go without notice: not cached
+		ud.Value = x
+		h.L.SetMetatable(ud, h.L.GetTypeMetatable("Player"))
+		return ud
+	case *world.Room, *world.Mobile, *world.Item:
+		if ud := h.objects[x]; ud != nil {
+			return ud
+		}
+		ud := h.L.NewUserData()
+		ud.Value = x
+		var kind string
+		switch x.(type) {
+		case *world.Room:
+			kind = "Room"
+		case *world.Mobile:
+			kind = "Mobile"
+		case *world.Item:
+			kind = "Item"
+		}
+		h.L.SetMetatable(ud, h.L.GetTypeMetatable(kind))
+		h.objects[x] = ud
+		return ud
+	}
+	return lua.LNil
+}
+
+func hostOf(L *lua.LState) *Host {
+	return L.GetField(L.Get(lua.RegistryIndex), hostKey).(*lua.LUserData).Value.(*Host)
+}
+
+// state is an entity's state table, made on first use.
+func (h *Host) state(owner world.Scripted) *lua.LTable {
+	t := h.states[owner]
+	if t == nil {
+		t = h.L.NewTable()
+		h.states[owner] = t
+	}
+	return t
+}
+
+func (h *Host) roomField(L *lua.LState, v any, key string) lua.LValue {
+	r := v.(*world.Room)
+	switch key {
+	case "id":
+		return lua.LString(r.ID)
+	case "name":
+		return lua.LString(r.Name)
+	case "area":
+		return lua.LString(r.Area.ID)
+	case "state":
+		return h.state(r)
+	}
+	return lua.LNil
+}
+
+func (h *Host) mobField(L *lua.LState, v any, key string) lua.LValue {
+	m := v.(*world.Mobile)
+	switch key {
+	case "id":
+		return lua.LNumber(m.ID)
+	case "name":
+		return lua.LString(m.Proto.Short)
+	case "proto":
+		return lua.LString(m.Proto.ID)
+	case "room":
+		if m.Room == nil {
+			return lua.LNil
+		}
+		return h.value(m.Room)
+	case "state":
+		return h.state(m)
+	case "is_player":
+		return lua.LFalse
+	}
+	return lua.LNil
+}
+
+func (h *Host) playerField(L *lua.LState, v any, key string) lua.LValue {
+	p := v.(*world.Player)
+	switch key {
+	case "name":
+		return lua.LString(p.Name)
+	case "role":
+		return lua.LString(p.Role.String())
+	case "room":
+		if p.Room == nil {
+			return lua.LNil
+		}
+		return h.value(p.Room)
+	case "is_player":
+		return lua.LTrue
+	}
+	return lua.LNil
+}
+
+func (h *Host) itemField(L *lua.LState, v any, key string) lua.LValue {
+	it := v.(*world.Item)
+	switch key {
+	case "id":
+		return lua.LNumber(it.ID)
+	case "name":
+		return lua.LString(it.Proto.Short)
+	case "proto":
+		return lua.LString(it.Proto.ID)
+	case "state":
+		return h.state(it)
+	}
+	return lua.LNil
+}
+
+// Argument helpers: each raises a Lua error naming what was expected.
+func checkRoom(L *lua.LState, n int) *world.Room {
+	if r, ok := L.CheckUserData(n).Value.(*world.Room); ok {
+		return r
+	}
+	L.ArgError(n, "room expected")
+	return nil
+}
+
+func checkMob(L *lua.LState, n int) *world.Mobile {
+	m, ok := L.CheckUserData(n).Value.(*world.Mobile)
+	if !ok {
+		L.ArgError(n, "NPC expected")
+	}
+	if m.Room == nil {
+		L.RaiseError("this NPC is no longer in the world")
+	}
+	return m
+}
+
+func checkPlayer(L *lua.LState, n int) *world.Player {
+	if p, ok := L.CheckUserData(n).Value.(*world.Player); ok {
+		return p
+	}
+	L.ArgError(n, "player expected")
+	return nil
+}
+
+func checkItem(L *lua.LState, n int) *world.Item {
+	it, ok := L.CheckUserData(n).Value.(*world.Item)
+	if !ok {
+		L.ArgError(n, "item expected")
+	}
+	if it.In() == nil {
+		L.RaiseError("this item is no longer in the world")
+	}
+	return it
+}
+
+func checkDir(L *lua.LState, n int) world.Dir {
+	d, ok := world.ParseDir(L.CheckString(n))
+	if !ok {
+		L.ArgError(n, "direction expected (north, n, up, ...)")
+	}
+	return d
+}
+
+// text makes script text safe: the markup a builder writes is kept, but
+// anything after is plain.
+func text(L *lua.LState, n int) string { return L.CheckString(n) }
+
+func list[T any](h *Host, L *lua.LState, xs []T) int {
+	t := L.NewTable()
+	for _, x := range xs {
+		t.Append(h.value(x))
+	}
+	L.Push(t)
+	return 1
+}
+
+// Globals.
+
+func apiSend(L *lua.LState) int {
+	checkPlayer(L, 1).Send(text(L, 2))
+	return 0
+}
+
+func (h *Host) apiRandom(L *lua.LState) int {
+	r := h.w.Rand()
+	switch L.GetTop() {
+	case 0:
+		L.Push(lua.LNumber(r.Float64()))
+	case 1:
+		n := L.CheckInt(1)
+		if n < 1 {
+			L.ArgError(1, "must be at least 1")
+		}
+		L.Push(lua.LNumber(1 + r.IntN(n)))
+	default:
+		lo, hi := L.CheckInt(1), L.CheckInt(2)
+		if hi < lo {
+			L.ArgError(2, "must not be below the first")
+		}
+		L.Push(lua.LNumber(lo + r.IntN(hi-lo+1)))
+	}
+	return 1
+}
+
+// apiTimer is after (once) or every (repeating): the timer belongs to the
+// entity whose hook set it, and is called with that entity.
+func (h *Host) apiTimer(repeat bool) lua.LGFunction {
+	return func(L *lua.LState) int {
+		secs := float64(L.CheckNumber(1))
+		fn := L.CheckFunction(2)
+		if secs < 0 || secs > 7*24*3600 {
+			L.ArgError(1, "seconds must be between 0 and a week")
+		}
+		if repeat && secs < 0.1 {
+			L.ArgError(1, "every() needs at least 0.1 seconds")
+		}
+		n := h.ticks(secs)
+		tm := &timer{due: h.w.Ticks() + n, fn: fn, owner: h.curOwner, script: h.curScript}
+		if repeat {
+			tm.interval = n
+		}
+		if tm.script == nil {
+			L.RaiseError("after/every can only be used inside a hook")
+		}
+		h.timers.add(tm)
+		handle := L.NewTable()
+		handle.RawSetString("cancel", L.NewFunction(func(L *lua.LState) int {
+			tm.dead = true
+			return 0
+		}))
+		L.Push(handle)
+		return 1
+	}
+}
+
+func (h *Host) apiRoom(L *lua.LState) int {
+	if r := h.w.Room(L.CheckString(1)); r != nil {
+		L.Push(h.value(r))
+		return 1
+	}
+	L.Push(lua.LNil)
+	return 1
+}
+
+func (h *Host) apiFindPlayer(L *lua.LState) int {
+	if p := h.w.Player(L.CheckString(1)); p != nil {
+		L.Push(h.value(p))
+		return 1
+	}
+	L.Push(lua.LNil)
+	return 1
+}
+
+func (h *Host) apiLog(L *lua.LState) int {
+	who := "script"
+	if h.curScript != nil {
+		who = h.curScript.path
+	}
+	h.cfg.Report(fmt.Sprintf("%s says: %s", who, markup.Escape(L.CheckString(1))))
+	return 0
+}
+
+// Rooms.
+
+func roomSend(L *lua.LState) int {
+	hostOf(L).w.Announce(checkRoom(L, 1), text(L, 2))
+	return 0
+}
+
+func roomPlayers(L *lua.LState) int {
+	return list(hostOf(L), L, checkRoom(L, 1).Players)
+}
+
+func roomMobs(L *lua.LState) int { return list(hostOf(L), L, checkRoom(L, 1).Mobs) }
+
+func roomItems(L *lua.LState) int { return list(hostOf(L), L, checkRoom(L, 1).Items) }
+
+func roomExit(L *lua.LState) int {
+	h := hostOf(L)
+	ex := checkRoom(L, 1).Exits[checkDir(L, 2)]
+	if ex == nil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	t := L.NewTable()
+	t.RawSetString("to", h.value(ex.To))
+	t.RawSetString("door", lua.LBool(ex.Door))
+	t.RawSetString("closed", lua.LBool(ex.Closed))
+	t.RawSetString("locked", lua.LBool(ex.Locked))
+	t.RawSetString("hidden", lua.LBool(ex.Hidden))
+	L.Push(t)
+	return 1
+}
+
+// roomDoor sets a door's state from a script (no key needed).
+func roomDoor(closed, locked bool) lua.LGFunction {
+	return func(L *lua.LState) int {
+		L.Push(lua.LBool(hostOf(L).w.SetDoor(checkRoom(L, 1), checkDir(L, 2), closed, locked)))
+		return 1
+	}
+}
+
+func roomSpawnItem(L *lua.LState) int {
+	h := hostOf(L)
+	r := checkRoom(L, 1)
+	it, err := h.w.SpawnItem(r, qualify(r, L.CheckString(2)))
+	if err != nil {
+		L.RaiseError("%v", err)
+	}
+	L.Push(h.value(it))
+	return 1
+}
+
+func roomSpawnMob(L *lua.LState) int {
+	h := hostOf(L)
+	r := checkRoom(L, 1)
+	m, err := h.w.SpawnMob(r, qualify(r, L.CheckString(2)))
+	if err != nil {
+		L.RaiseError("%v", err)
+	}
+	L.Push(h.value(m))
+	return 1
+}
+
+// qualify lets scripts name prototypes of their room's area by key alone.
+func qualify(r *world.Room, proto string) string {
+	for i := 0; i < len(proto); i++ {
+		if proto[i] == '.' {
+			return proto
+		}
+	}
+	return r.Area.ID + "." + proto
+}
+
+// Mobiles.
+
+func mobSay(L *lua.LState) int {
+	hostOf(L).w.MobSay(checkMob(L, 1), text(L, 2))
+	return 0
+}
+
+func mobEmote(L *lua.LState) int {
+	hostOf(L).w.MobEmote(checkMob(L, 1), text(L, 2))
+	return 0
+}
+
+func mobTell(L *lua.LState) int {
+	m, p := checkMob(L, 1), checkPlayer(L, 2)
+	p.Send(fmt.Sprintf(`{m%s tells you, "%s"{x`, capFirst(m.Proto.Short), text(L, 3)))
+	return 0
+}
+
+func capFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+func mobMove(L *lua.LState) int {
+	L.Push(lua.LBool(hostOf(L).w.MoveMob(checkMob(L, 1), checkDir(L, 2))))
+	return 1
+}
+
+func mobRemove(L *lua.LState) int {
+	hostOf(L).w.RemoveMob(checkMob(L, 1))
+	return 0
+}
+
+func mobItems(L *lua.LState) int { return list(hostOf(L), L, checkMob(L, 1).Items) }
+
+// mobGive hands an item the NPC carries to a player in its room.
+func mobGive(L *lua.LState) int {
+	h := hostOf(L)
+	m, it, p := checkMob(L, 1), checkItem(L, 2), checkPlayer(L, 3)
+	if it.In() != world.Holder(m) {
+		L.RaiseError("%s does not carry %s", m.Proto.Short, it.Proto.Short)
+	}
+	h.w.MoveItem(it, p)
+	p.Send(fmt.Sprintf("%s gives you %s.", capFirst(m.Proto.Short), it.Proto.Short))
+	return 0
+}
+
+func attrsOf(L *lua.LState) *map[string]float64 {
+	switch x := L.CheckUserData(1).Value.(type) {
+	case *world.Mobile:
+		return &x.Attrs
+	case *world.Player:
+		return &x.Attrs
+	}
+	L.ArgError(1, "NPC or player expected")
+	return nil
+}
+
+func attrGet(L *lua.LState) int {
+	attrs := attrsOf(L)
+	L.Push(lua.LNumber((*attrs)[L.CheckString(2)]))
+	return 1
+}
+
+func attrSet(L *lua.LState) int {
+	attrs := attrsOf(L)
+	name, v := L.CheckString(2), float64(L.CheckNumber(3))
+	if *attrs == nil {
+		*attrs = make(map[string]float64)
+	}
+	if _, ok := (*attrs)[name]; !ok && len(*attrs) >= 64 {
+		L.RaiseError("too many attributes (64 at most)")
+	}
+	(*attrs)[name] = v
+	return 0
+}
+
+// Players.
+
+func playerSend(L *lua.LState) int {
+	checkPlayer(L, 1).Send(text(L, 2))
+	return 0
+}
+
+func playerItems(L *lua.LState) int { return list(hostOf(L), L, checkPlayer(L, 1).Items) }
+
+func playerHas(L *lua.LState) int {
+	p, proto := checkPlayer(L, 1), L.CheckString(2)
+	for _, it := range p.Items {
+		if it.Proto.ID == proto || it.Proto.ID == p.Room.Area.ID+"."+proto {
+			L.Push(hostOf(L).value(it))
+			return 1
+		}
+	}
+	L.Push(lua.LNil)
+	return 1
+}
+
+// Items.
+
+func itemRemove(L *lua.LState) int {
+	hostOf(L).w.RemoveItem(checkItem(L, 1))
+	return 0
+}
+
+func itemMoveTo(L *lua.LState) int {
+	it := checkItem(L, 1)
+	var to world.Holder
+	switch x := L.CheckUserData(2).Value.(type) {
+	case *world.Room:
+		to = x
+	case *world.Player:
+		to = x
+	case *world.Mobile:
+		to = x
+	default:
+		L.ArgError(2, "room, player or NPC expected")
+	}
+	hostOf(L).w.MoveItem(it, to)
+	return 0
+}
+
+// APINames lists every name the API defines, for the documentation test.
+func APINames() []string {
+	var out []string
+	for k := range apiGlobals {
+		out = append(out, k)
+	}
+	for prefix, m := range map[string]map[string]lua.LGFunction{"room:": roomMethods, "npc:": mobMethods, "player:": playerMethods, "item:": itemMethods} {
+		for k := range m {
+			out = append(out, prefix+k)
+		}
+	}
+	for prefix, fs := range map[string][]string{"room.": roomFields, "npc.": mobFields, "player.": playerFields, "item.": itemFields} {
+		for _, f := range fs {
+			out = append(out, prefix+f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
