@@ -420,15 +420,15 @@ func countEntries(t *lua.LTable, limit int) int {
 			continue
 		}
 		seen[cur] = true
-		cur.ForEach(func(k, v lua.LValue) {
+		for k, v := cur.Next(lua.LNil); k != lua.LNil && n < limit; k, v = cur.Next(k) {
 			n++
-			if sub, ok := v.(*lua.LTable); ok {
-				stack = append(stack, sub)
+			switch x := v.(type) {
+			case *lua.LTable:
+				stack = append(stack, x)
+			case lua.LString:
+				n += len(x) / 64 // long strings count by size
 			}
-			if s, ok := v.(lua.LString); ok {
-				n += len(s) / 64 // long strings count by size
-			}
-		})
+		}
 	}
 	return n
 }

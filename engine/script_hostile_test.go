@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// scriptedWorld is a two-room world whose first room runs roomScript as
+// t/room.lua.
+func scriptedWorld(t *testing.T, scripts fstest.MapFS) Config {
+	t.Helper()
+	cfg := testConfig(t)
+	cfg.World = fstest.MapFS{
+		"world.yaml": {Data: []byte("name: Test\nstart: t.a\n")},
+		"areas/t.yaml": {Data: []byte(`area: t
+rooms:
+  a:
+    name: Room A
+    desc: The first room.
+    script: room
+    exits: {north: b}
+  b:
+    name: Room B
+    desc: The second room.
+    exits: {south: a}
+`)},
+	}
+	cfg.Scripts = scripts
+	return cfg
+}
+
+// hostile runs a room whose on_tick misbehaves and checks that the world
+// keeps its rhythm, others keep being answered, and the builder online is
+// told, with file and line.
+func hostile(t *testing.T, body string, wantReport string) {
+	t.Helper()
+	hostileRun(t, body, wantReport, true)
+}
+
+func hostileRun(t *testing.T, body string, wantReport string, wantDisabled bool) {
+	t.Helper()
+	src := "function on_tick(room)\n" + body + "\nend\n"
+	srv := startServer(t, scriptedWorld(t, fstest.MapFS{"t/room.lua": {Data: []byte(src)}}))
+	admin := login(t, srv, "alice") // the first character: an admin, who sees reports
+	bob := login(t, srv, "bob")
+	admin.expect("[script] t/room.lua:")
+	admin.expect(wantReport)
+	for i := range 5 {
+		bob.send(fmt.Sprintf("say still here %d", i))
+		bob.expect(fmt.Sprintf(`You say, "still here %d"`, i))
+	}
+	if wantDisabled { // three failures in a row disable it for a while
+		admin.expect("disabled")
+	}
+	st := srv.Stats()
+	// Generous: tests run in parallel under the race detector. A script
+	// without a budget would stall the tick for good.
+	if st.TickMax > time.Second {
+		t.Errorf("a tick took %v with a hostile script (budget 5ms); the tick must keep its rhythm", st.TickMax)
+	}
+	t.Logf("tick p50 %v p99 %v max %v over %d ticks", st.TickP50, st.TickP99, st.TickMax, st.Ticks)
+}
+
+func TestHostileInfiniteLoop(t *testing.T) {
+	t.Parallel()
+	hostile(t, "while true do end", "ran over its time budget")
+}
+
+func TestHostileDeepRecursion(t *testing.T) {
+	t.Parallel()
+	hostile(t, "local function f(n) return f(n + 1) + 1 end f(1)", "stack overflow")
+}
+
+func TestHostileHugeString(t *testing.T) {
+	t.Parallel()
+	hostile(t, `local s = string.rep("x", 1024 * 1024 * 1024)`, "over the limit")
+}
+
+func TestHostileHugeFormat(t *testing.T) {
+	t.Parallel()
+	hostile(t, `local s = string.format("%999999999d", 1)`, "too long")
+}
+
+func TestHostileUnboundedTable(t *testing.T) {
+	t.Parallel()
+	hostileRun(t, `
+  local t = room.state.t or {}
+  room.state.t = t
+  local n = room.state.n or 0
+  for i = 1, 1000 do t[n + i] = i end
+  room.state.n = n + 1000`, "entries and was emptied", false)
+}
+
+func TestHostileErrorEveryTick(t *testing.T) {
+	t.Parallel()
+	hostile(t, `error("boom")`, "boom")
+}
+
+func TestHostileRemovedLibraries(t *testing.T) {
+	t.Parallel()
+	for _, lib := range []string{"os.exit(1)", "io.write('x')", "debug.traceback()", "require('os')", "dofile('/etc/passwd')", "load('return 1')()"} {
+		t.Run(strings.Fields(lib)[0], func(t *testing.T) {
+			t.Parallel()
+			hostile(t, lib, "attempt to")
+		})
+	}
+}
+
+func TestHostileCoroutine(t *testing.T) {
+	t.Parallel()
+	hostile(t, `local co = coroutine.create(function() while true do end end) coroutine.resume(co)`, "attempt to")
+}
+
+func TestHostileTopLevelLoop(t *testing.T) {
+	// A script whose top level never ends: reported at start, the server
+	// starts all the same.
+	srv := startServer(t, scriptedWorld(t, fstest.MapFS{"t/room.lua": {Data: []byte("while true do end")}}))
+	c := login(t, srv, "alice")
+	c.send("say hello")
+	c.expect(`You say, "hello"`)
+}
+
+func TestLuaEvalHasBudget(t *testing.T) {
+	srv := startServer(t, scriptedWorld(t, fstest.MapFS{"t/room.lua": {Data: []byte("")}}))
+	admin := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+	admin.send("lua while true do end")
+	admin.expect("error: lua:1: ran over its time budget of 5ms")
+	admin.send("lua here.name")
+	admin.expect("=> Room A")
+	admin.send("lua me.name .. ' is ' .. me.role")
+	admin.expect("=> Alice is admin")
+	admin.send("lua 1 +")
+	admin.expect("error: lua")
+	bob.send("lua 1")
+	bob.expect("Huh?")
+	bob.send("say fine")
+	bob.expect(`You say, "fine"`)
+}
+
+func TestReloadKeepsStateAndPlayers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t", "room.lua")
+	write := func(src string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := func(version string) string {
+		return `function on_say(room, actor, text)
+  room.state.n = (room.state.n or 0) + 1
+  room:send("` + version + ` heard " .. room.state.n)
+end
+`
+	}
+	write(script("v1"))
+	cfg := scriptedWorld(t, nil)
+	cfg.Scripts = os.DirFS(dir)
+	srv := startServer(t, cfg)
+	admin := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+	bob.send("say one")
+	bob.expect("v1 heard 1")
+	bob.send("say two")
+	bob.expect("v1 heard 2")
+
+	write(script("v2"))
+	admin.send("reload")
+	admin.expect("Reloaded 1 script(s): t/room.lua")
+	bob.send("say three")
+	bob.expect("v2 heard 3") // new code, same state
+
+	write("function on_say(room, actor, text)\n  room:send('broken'\nend\n")
+	admin.send("reload t")
+	admin.expect("These failed and keep their old version:")
+	admin.expect("t/room.lua")
+	bob.send("say four")
+	bob.expect("v2 heard 4")
+	if n := srv.Stats().Sessions; n != 2 {
+		t.Fatalf("%d sessions after reloads, want 2: nobody is disconnected", n)
+	}
+}
