@@ -54,6 +54,7 @@ type Host struct {
 	beats   [][]world.Scripted             // heartbeat buckets, one per tick of a second
 	timers  timerHeap
 	depth   int // nesting of calls into Lua (a hook that triggers a hook)
+	budget  *budget
 
 	// The entity and script whose code is running, for after/every/log.
 	curOwner  world.Scripted
@@ -99,6 +100,8 @@ func New(cfg Config, fsys fs.FS) (*Host, error) {
 		states:  make(map[world.Scripted]*lua.LTable),
 		beats:   make([][]world.Scripted, cfg.TicksPerSecond),
 	}
+	h.budget = newBudget()
+	h.L.SetContext(h.budget)
 	h.globals = h.L.Get(lua.GlobalsIndex).(*lua.LTable)
 	h.globals.RawSetString("_G", lua.LNil)
 	h.registerAPI()
@@ -259,10 +262,8 @@ func (h *Host) call(sc *compiled, fn *lua.LFunction, args ...lua.LValue) (lua.LV
 		return lua.LNil, err
 	}
 	if h.depth == 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.Budget)
-		defer cancel()
-		h.L.SetContext(ctx)
-		defer h.L.RemoveContext()
+		h.budget.start(h.cfg.Budget)
+		defer h.budget.stop()
 	}
 	h.depth++
 	defer func() { h.depth-- }()
@@ -374,36 +375,42 @@ func (h *Host) Tick(w *world.World) {
 		h.Hook(owner, "on_tick")
 	}
 	h.runTimers(now)
-	if now%(uint64(h.cfg.TicksPerSecond)*StateCheckSeconds) == 0 {
-		h.checkMemory()
-	}
+	h.checkMemory(int(now % uint64(len(h.beats))))
 }
 
-// checkMemory enforces MaxStateEntries on every entity's state and every
-// script's own globals: a script that grows a table without bound has it
-// emptied, is reported, and counts a failure.
-func (h *Host) checkMemory() {
-	for owner, t := range h.states {
-		if n := countEntries(t, MaxStateEntries+1); n > MaxStateEntries {
-			h.states[owner] = h.L.NewTable()
-			if sc := h.scripts[owner.Behaviour()]; sc != nil {
-				h.failed(sc, fmt.Errorf("%s: state of %s held over %d entries and was emptied", sc.path, describe(owner), MaxStateEntries))
-			}
+// checkMemory enforces MaxStateEntries on the state of the entities in one
+// heartbeat bucket (so every entity is checked once a second, spread over
+// the ticks like the heartbeats) and, in bucket 0, on every script's own
+// globals. A script that grows a table without bound has it emptied, is
+// reported, and counts a failure.
+func (h *Host) checkMemory(bucket int) {
+	for _, owner := range h.beats[bucket] {
+		t := h.states[owner]
+		if t == nil || countEntries(t, MaxStateEntries+1) <= MaxStateEntries {
+			continue
+		}
+		h.states[owner] = h.L.NewTable()
+		if sc := h.scripts[owner.Behaviour()]; sc != nil {
+			h.failed(sc, fmt.Errorf("%s: state of %s held over %d entries and was emptied", sc.path, describe(owner), MaxStateEntries))
 		}
 	}
+	if bucket != 0 {
+		return
+	}
 	for _, sc := range h.scripts {
-		if n := countEntries(sc.env, MaxStateEntries+1); n > MaxStateEntries {
-			var drop []lua.LValue
-			sc.env.ForEach(func(k, v lua.LValue) {
-				if _, isFn := v.(*lua.LFunction); !isFn {
-					drop = append(drop, k)
-				}
-			})
-			for _, k := range drop {
-				sc.env.RawSet(k, lua.LNil)
-			}
-			h.failed(sc, fmt.Errorf("%s: its globals held over %d entries and were emptied", sc.path, MaxStateEntries))
+		if countEntries(sc.env, MaxStateEntries+1) <= MaxStateEntries {
+			continue
 		}
+		var drop []lua.LValue
+		sc.env.ForEach(func(k, v lua.LValue) {
+			if _, isFn := v.(*lua.LFunction); !isFn {
+				drop = append(drop, k)
+			}
+		})
+		for _, k := range drop {
+			sc.env.RawSet(k, lua.LNil)
+		}
+		h.failed(sc, fmt.Errorf("%s: its globals held over %d entries and were emptied", sc.path, MaxStateEntries))
 	}
 }
 
@@ -411,83 +418,26 @@ func (h *Host) checkMemory() {
 // limit; each table is counted once however often it is referenced.
 func countEntries(t *lua.LTable, limit int) int {
 	n := 0
-	seen := map[*lua.LTable]bool{}
+	var seen map[*lua.LTable]bool // only for nested tables
 	stack := []*lua.LTable{t}
 	for len(stack) > 0 && n < limit {
 		cur := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if seen[cur] {
-			continue
-		}
-		seen[cur] = true
 		for k, v := cur.Next(lua.LNil); k != lua.LNil && n < limit; k, v = cur.Next(k) {
 			n++
 			switch x := v.(type) {
 			case *lua.LTable:
-				stack = append(stack, x)
+				if seen == nil {
+					seen = map[*lua.LTable]bool{t: true}
+				}
+				if !seen[x] {
+					seen[x] = true
+					stack = append(stack, x)
+				}
 			case lua.LString:
 				n += len(x) / 64 // long strings count by size
 			}
 		}
 	}
 	return n
-}
-
-// Reload recompiles the scripts (all, or one area's with area != ""),
-// keeping every entity's state. Entities whose script was swapped lose
-// their timers and get on_spawn again, so they restart cleanly with the new
-// code. It returns what was reloaded and the compile errors (the old
-// version of a failing file keeps running).
-func (h *Host) Reload(area string) ([]string, error) {
-	prefix := ""
-	if area != "" {
-		prefix = area + "/"
-	}
-	swapped, err := h.load(prefix)
-	fresh := make(map[string]bool, len(swapped))
-	for _, p := range swapped {
-		fresh[p] = true
-	}
-	for _, bucket := range h.beats {
-		for _, owner := range append([]world.Scripted(nil), bucket...) {
-			if fresh[owner.Behaviour()] {
-				h.timers.cancelOwner(owner)
-				h.Hook(owner, "on_spawn")
-			}
-		}
-	}
-	return swapped, err
-}
-
-// Eval runs a builder's snippet in the sandbox and budget, with here (the
-// room) and me (the builder) bound, and returns what to show them: the
-// value it returns, or the error.
-func (h *Host) Eval(p *world.Player, code string) string {
-	env := h.L.NewTable()
-	mt := h.L.NewTable()
-	mt.RawSetString("__index", h.globals)
-	h.L.SetMetatable(env, mt)
-	env.RawSetString("me", h.value(p))
-	env.RawSetString("here", h.value(p.Room))
-	proto, err := compile("lua", "return "+code)
-	if err != nil {
-		if proto, err = compile("lua", code); err != nil {
-			return "error: " + firstLine(err)
-		}
-	}
-	fn := h.L.NewFunctionFromProto(proto)
-	fn.Env = env
-	sc := &compiled{path: "lua", env: env, eval: true}
-	ret, err := h.run(nil, sc, fn)
-	if err != nil {
-		msg := firstLine(err)
-		if strings.Contains(msg, context.DeadlineExceeded.Error()) {
-			msg = strings.Replace(msg, context.DeadlineExceeded.Error(), fmt.Sprintf("ran over its time budget of %s", h.cfg.Budget), 1)
-		}
-		return "error: " + msg
-	}
-	if ret == lua.LNil {
-		return "ok"
-	}
-	return "=> " + h.L.ToStringMeta(ret).String()
 }

@@ -18,10 +18,9 @@ const (
 	// MaxStringBytes bounds strings built by string.rep and string.format.
 	MaxStringBytes = 1 << 20
 	// MaxStateEntries bounds the entries (counted through nested tables)
-	// one entity's state table may hold; checked every StateCheckEvery.
+	// one entity's state table, or one script's globals, may hold; each is
+	// checked once a second.
 	MaxStateEntries = 10_000
-	// StateCheckSeconds is how often state sizes are checked.
-	StateCheckSeconds = 1
 	// FailuresToDisable consecutive errors disable a script's hooks, for
 	// a backoff that doubles from DisableFor up to DisableMax.
 	FailuresToDisable = 3
