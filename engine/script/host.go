@@ -441,3 +441,62 @@ func countEntries(t *lua.LTable, limit int) int {
 	}
 	return n
 }
+
+// Reload recompiles the scripts (all, or one area's with area != ""),
+// keeping every entity's state. Entities whose script was swapped lose
+// their timers and get on_spawn again, so they restart cleanly with the new
+// code. It returns what was reloaded and the compile errors (the old
+// version of a failing file keeps running).
+func (h *Host) Reload(area string) ([]string, error) {
+	prefix := ""
+	if area != "" {
+		prefix = area + "/"
+	}
+	swapped, err := h.load(prefix)
+	fresh := make(map[string]bool, len(swapped))
+	for _, p := range swapped {
+		fresh[p] = true
+	}
+	for _, bucket := range h.beats {
+		for _, owner := range append([]world.Scripted(nil), bucket...) {
+			if fresh[owner.Behaviour()] {
+				h.timers.cancelOwner(owner)
+				h.Hook(owner, "on_spawn")
+			}
+		}
+	}
+	return swapped, err
+}
+
+// Eval runs a builder's snippet in the sandbox and budget, with here (the
+// room) and me (the builder) bound, and returns what to show them: the
+// value it returns, or the error.
+func (h *Host) Eval(p *world.Player, code string) string {
+	env := h.L.NewTable()
+	mt := h.L.NewTable()
+	mt.RawSetString("__index", h.globals)
+	h.L.SetMetatable(env, mt)
+	env.RawSetString("me", h.value(p))
+	env.RawSetString("here", h.value(p.Room))
+	proto, err := compile("lua", "return "+code)
+	if err != nil {
+		if proto, err = compile("lua", code); err != nil {
+			return "error: " + firstLine(err)
+		}
+	}
+	fn := h.L.NewFunctionFromProto(proto)
+	fn.Env = env
+	sc := &compiled{path: "lua", env: env, eval: true}
+	ret, err := h.run(nil, sc, fn)
+	if err != nil {
+		msg := firstLine(err)
+		if strings.Contains(msg, context.DeadlineExceeded.Error()) {
+			msg = strings.Replace(msg, context.DeadlineExceeded.Error(), fmt.Sprintf("ran over its time budget of %s", h.cfg.Budget), 1)
+		}
+		return "error: " + msg
+	}
+	if ret == lua.LNil {
+		return "ok"
+	}
+	return "=> " + h.L.ToStringMeta(ret).String()
+}
