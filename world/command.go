@@ -2,6 +2,8 @@ package world
 
 import (
 	"strings"
+
+	"shardmud/world/markup"
 )
 
 // Command is one entry of the command table: the single place where names,
@@ -86,7 +88,7 @@ func (w *World) Do(p *Player, line string) {
 	}
 	verb = strings.ToLower(verb)
 	args = strings.TrimSpace(args)
-	if w.claimed(p, verb, args) {
+	if w.claimed(p, verb, markup.Escape(args)) {
 		return
 	}
 	c := w.commands.find(verb, p.Role)

@@ -249,10 +249,10 @@ func cmdSay(c *Ctx) {
 	c.Send(`You say, "` + text + `"`)
 	r := c.P.Room
 	r.send(c.P.Name+` says, "`+text+`"`, c.P)
-	c.W.hook(r, "on_say", c.P, c.Args)
+	c.W.hook(r, "on_say", c.P, text)
 	for _, m := range scripted(r.Mobs) {
 		if m.Room == r {
-			c.W.hook(m, "on_say", c.P, c.Args)
+			c.W.hook(m, "on_say", c.P, text)
 		}
 	}
 }

@@ -2,12 +2,12 @@ package world
 
 import "fmt"
 
-// SetDoor sets the state of the exit from r in direction d and of the exit
-// that leads back, so both sides of a door agree. It reports false if there
-// is no such exit.
+// SetDoor sets the state of the door from r in direction d and of the exit
+// that leads back, so both sides agree. It reports false if there is no
+// door that way (a plain exit cannot be closed).
 func (w *World) SetDoor(r *Room, d Dir, closed, locked bool) bool {
 	ex := r.Exits[d]
-	if ex == nil {
+	if ex == nil || !ex.Door {
 		return false
 	}
 	ex.Closed, ex.Locked = closed, locked && closed

@@ -59,6 +59,12 @@ func (w *World) SetScripts(s Scripts) {
 				if m.Proto.Script != "" {
 					s.Spawned(m)
 				}
+				for _, it := range scripted(m.Items) {
+					s.Spawned(it)
+				}
+			}
+			for _, it := range scripted(r.Items) {
+				s.Spawned(it)
 			}
 		}
 	}

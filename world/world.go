@@ -142,9 +142,7 @@ func (w *World) RemoveMob(m *Mobile) {
 	}
 	m.Room.Mobs = remove(m.Room.Mobs, m)
 	m.Room = nil
-	if m.Proto.Script != "" {
-		w.cfg.Scripts.Removed(m)
-	}
+	w.cfg.Scripts.Removed(m) // also unscripted: scripts may hold it or its state
 }
 
 // Rand is the world's seeded random source, for rules and scripts.
@@ -188,9 +186,7 @@ func (w *World) RemoveItem(it *Item) {
 	*list = remove(*list, it)
 	w.touchHolder(it.in)
 	it.in = nil
-	if it.Proto.Script != "" {
-		w.cfg.Scripts.Removed(it)
-	}
+	w.cfg.Scripts.Removed(it) // also unscripted: scripts may hold it or its state
 }
 
 func (w *World) touchHolder(h Holder) {
@@ -252,13 +248,20 @@ func (w *World) Tick() {
 type PlayerRecord struct {
 	Name  string
 	Role  Role
-	Room  string   // room id
-	Items []string // item prototype ids, in carrying order
+	Room  string             // room id
+	Items []string           // item prototype ids, in carrying order
+	Attrs map[string]float64 // attributes scripts set
 }
 
 // Record captures p's state for saving.
 func (p *Player) Record() PlayerRecord {
 	rec := PlayerRecord{Name: p.Name, Role: p.Role}
+	if len(p.Attrs) > 0 {
+		rec.Attrs = make(map[string]float64, len(p.Attrs))
+		for k, v := range p.Attrs {
+			rec.Attrs[k] = v
+		}
+	}
 	if p.Room != nil {
 		rec.Room = p.Room.ID
 	}
@@ -287,7 +290,7 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 		w.look(p)
 		return p
 	}
-	p := &Player{Name: rec.Name, Role: rec.Role, link: link, loginTick: w.tick}
+	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, link: link, loginTick: w.tick}
 	for _, proto := range rec.Items {
 		w.SpawnItem(p, proto) // a prototype removed since the save is skipped
 	}
@@ -318,6 +321,9 @@ func (w *World) Disconnect(p *Player, link Link) {
 // state to save.
 func (w *World) Remove(p *Player) PlayerRecord {
 	rec := p.Record()
+	for _, it := range p.Items { // they leave with the player, in the record
+		w.cfg.Scripts.Removed(it)
+	}
 	w.unplace(p)
 	delete(w.players, p.Key())
 	delete(w.dirty, p)

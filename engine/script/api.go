@@ -29,10 +29,10 @@ var (
 		"mobs":       roomMobs,
 		"items":      roomItems,
 		"exit":       roomExit,
-		"open":       roomDoor(false, false),
-		"close":      roomDoor(true, false),
-		"lock":       roomDoor(true, true),
-		"unlock":     roomDoor(true, false),
+		"open":       roomDoor(func(*world.Exit) (bool, bool) { return false, false }),
+		"close":      roomDoor(func(ex *world.Exit) (bool, bool) { return true, ex.Locked }),
+		"lock":       roomDoor(func(*world.Exit) (bool, bool) { return true, true }),
+		"unlock":     roomDoor(func(ex *world.Exit) (bool, bool) { return ex.Closed, false }),
 		"spawn_item": roomSpawnItem,
 		"spawn_mob":  roomSpawnMob,
 	}
@@ -291,11 +291,14 @@ func checkMob(L *lua.LState, n int) *world.Mobile {
 }
 
 func checkPlayer(L *lua.LState, n int) *world.Player {
-	if p, ok := L.CheckUserData(n).Value.(*world.Player); ok {
-		return p
+	p, ok := L.CheckUserData(n).Value.(*world.Player)
+	if !ok {
+		L.ArgError(n, "player expected")
 	}
-	L.ArgError(n, "player expected")
-	return nil
+	if hostOf(L).w.Player(p.Name) != p {
+		L.RaiseError("%s is no longer in the world", p.Name)
+	}
+	return p
 }
 
 func checkItem(L *lua.LState, n int) *world.Item {
@@ -448,10 +451,18 @@ func roomExit(L *lua.LState) int {
 	return 1
 }
 
-// roomDoor sets a door's state from a script (no key needed).
-func roomDoor(closed, locked bool) lua.LGFunction {
+// roomDoor sets a door's state from a script (no key needed); want gives
+// the closed and locked states from the current ones.
+func roomDoor(want func(*world.Exit) (closed, locked bool)) lua.LGFunction {
 	return func(L *lua.LState) int {
-		L.Push(lua.LBool(hostOf(L).w.SetDoor(checkRoom(L, 1), checkDir(L, 2), closed, locked)))
+		r, d := checkRoom(L, 1), checkDir(L, 2)
+		ex := r.Exits[d]
+		if ex == nil {
+			L.Push(lua.LFalse)
+			return 1
+		}
+		closed, locked := want(ex)
+		L.Push(lua.LBool(hostOf(L).w.SetDoor(r, d, closed, locked)))
 		return 1
 	}
 }
@@ -598,13 +609,13 @@ func itemRemove(L *lua.LState) int {
 func itemMoveTo(L *lua.LState) int {
 	it := checkItem(L, 1)
 	var to world.Holder
-	switch x := L.CheckUserData(2).Value.(type) {
+	switch L.CheckUserData(2).Value.(type) {
 	case *world.Room:
-		to = x
+		to = checkRoom(L, 2)
 	case *world.Player:
-		to = x
+		to = checkPlayer(L, 2)
 	case *world.Mobile:
-		to = x
+		to = checkMob(L, 2)
 	default:
 		L.ArgError(2, "room, player or NPC expected")
 	}

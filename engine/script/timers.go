@@ -40,7 +40,14 @@ func (t *timerHeap) cancelOwner(owner world.Scripted) {
 func (h *Host) runTimers(now uint64) {
 	for n := 0; len(h.timers) > 0 && h.timers[0].due <= now && n < MaxTimersPerTick; n++ {
 		tm := heap.Pop(&h.timers).(*timer)
-		if tm.dead || (tm.script != nil && tm.script.off > now) {
+		if tm.dead {
+			continue
+		}
+		if tm.script != nil && tm.script.off > now { // disabled: wait, do not drop
+			if tm.interval > 0 {
+				tm.due = tm.script.off
+				h.timers.add(tm)
+			}
 			continue
 		}
 		if tm.interval > 0 {
@@ -48,9 +55,9 @@ func (h *Host) runTimers(now uint64) {
 			h.timers.add(tm)
 		}
 		if tm.owner != nil {
-			h.call(tm.script, tm.fn, h.value(tm.owner))
+			h.run(tm.owner, tm.script, tm.fn, h.value(tm.owner))
 		} else {
-			h.call(tm.script, tm.fn)
+			h.run(nil, tm.script, tm.fn)
 		}
 	}
 }

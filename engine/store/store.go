@@ -41,6 +41,8 @@ var migrations = []string{
 		last_login    INTEGER,
 		saved_at      INTEGER
 	) STRICT;`,
+	// 2: attributes scripts set on characters.
+	`ALTER TABLE characters ADD COLUMN attrs TEXT NOT NULL DEFAULT '{}'; -- JSON object of name: number`,
 }
 
 // SchemaVersion is the version this binary writes.
@@ -110,10 +112,10 @@ type Character struct {
 // Character loads name (any case).
 func (s *Store) Character(ctx context.Context, name string) (*Character, error) {
 	var c Character
-	var role, inv, hash string
+	var role, inv, hash, attrs string
 	err := s.db.QueryRowContext(ctx,
-		`SELECT name, password_hash, role, room, inventory FROM characters WHERE name_key = ?`,
-		strings.ToLower(name)).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &inv)
+		`SELECT name, password_hash, role, room, inventory, attrs FROM characters WHERE name_key = ?`,
+		strings.ToLower(name)).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &inv, &attrs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -126,6 +128,9 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 	}
 	if err := json.Unmarshal([]byte(inv), &c.Record.Items); err != nil {
 		return nil, fmt.Errorf("load character %s: inventory: %w", name, err)
+	}
+	if err := json.Unmarshal([]byte(attrs), &c.Record.Attrs); err != nil {
+		return nil, fmt.Errorf("load character %s: attrs: %w", name, err)
 	}
 	return &c, nil
 }
@@ -197,7 +202,7 @@ func (s *Store) SaveCharacters(ctx context.Context, recs []world.PlayerRecord) e
 	}
 	defer tx.Rollback()
 	st, err := tx.PrepareContext(ctx,
-		`UPDATE characters SET role = ?, room = ?, inventory = ?, saved_at = ? WHERE name_key = ?`)
+		`UPDATE characters SET role = ?, room = ?, inventory = ?, attrs = ?, saved_at = ? WHERE name_key = ?`)
 	if err != nil {
 		return fmt.Errorf("save characters: %w", err)
 	}
@@ -209,7 +214,11 @@ func (s *Store) SaveCharacters(ctx context.Context, recs []world.PlayerRecord) e
 			items = []string{}
 		}
 		inv, _ := json.Marshal(items)
-		if _, err := st.ExecContext(ctx, r.Role.String(), r.Room, string(inv), now, strings.ToLower(r.Name)); err != nil {
+		attrs := []byte("{}")
+		if len(r.Attrs) > 0 {
+			attrs, _ = json.Marshal(r.Attrs)
+		}
+		if _, err := st.ExecContext(ctx, r.Role.String(), r.Room, string(inv), string(attrs), now, strings.ToLower(r.Name)); err != nil {
 			return fmt.Errorf("save character %s: %w", r.Name, err)
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -39,7 +40,8 @@ func TestCharactersRoundTrip(t *testing.T) {
 	if role, _ := s.CreateCharacter(ctx, "Carol", []byte("x"), "carol"); role != world.RoleAdmin {
 		t.Fatalf("-admin name: role %v", role)
 	}
-	rec := world.PlayerRecord{Name: "Bob", Role: world.RoleBuilder, Room: "town.square", Items: []string{"town.lamp", "town.lamp"}}
+	rec := world.PlayerRecord{Name: "Bob", Role: world.RoleBuilder, Room: "town.square", Items: []string{"town.lamp", "town.lamp"},
+		Attrs: map[string]float64{"quest": 2}}
 	if err := s.SaveCharacters(ctx, []world.PlayerRecord{rec}); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestCharactersRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(c.Hash) != "hash-b" || c.Record.Name != "Bob" || c.Record.Role != world.RoleBuilder ||
-		c.Record.Room != "town.square" || len(c.Record.Items) != 2 {
+		c.Record.Room != "town.square" || len(c.Record.Items) != 2 || c.Record.Attrs["quest"] != 2 {
 		t.Fatalf("reloaded %+v", c)
 	}
 	if _, err := s.Character(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
@@ -82,5 +84,33 @@ func TestCorruptFileRefused(t *testing.T) {
 	}
 	if _, err := Open(path); err == nil {
 		t.Fatal("opened a corrupt file")
+	}
+}
+
+// A database written by the first release (schema 1) is upgraded in place
+// and keeps its characters.
+func TestMigrateFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{migrations[0],
+		`INSERT INTO characters (name_key, name, password_hash, role, room, inventory, created_at) VALUES ('old', 'Old', 'h', 'admin', 'x.y', '["a.b"]', 1)`,
+		`PRAGMA user_version = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s := open(t, path)
+	c, err := s.Character(context.Background(), "old")
+	if err != nil || c.Record.Role != world.RoleAdmin || len(c.Record.Items) != 1 {
+		t.Fatalf("after migration: %+v, %v", c, err)
+	}
+	var v int
+	s.db.QueryRow(`PRAGMA user_version`).Scan(&v)
+	if v != SchemaVersion {
+		t.Fatalf("schema version %d, want %d", v, SchemaVersion)
 	}
 }
