@@ -84,13 +84,13 @@ func (c *Config) defaults() {
 
 // Server is one shard: its world, its listeners and its database.
 type Server struct {
-	cfg         Config
-	log         *slog.Logger
-	store       *store.Store
-	saver       *saver
-	limiter     *limiter
-	hashSem     chan struct{} // bounds concurrent password hashing
-	hashWaiting atomic.Int64  // logins waiting for hashSem
+	cfg      Config
+	log      *slog.Logger
+	store    *store.Store
+	saver    *saver
+	limiter  *limiter
+	hashJobs chan func() // bcrypt work for the hashing workers
+	workers  sync.WaitGroup
 	// dummyHash is checked against when an account does not exist, so a
 	// wrong name costs what a wrong password does.
 	dummyHash []byte
@@ -140,7 +140,7 @@ func New(cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 		store:    st,
 		limiter:  newLimiter(),
-		hashSem:  make(chan struct{}, runtime.NumCPU()),
+		hashJobs: make(chan func(), MaxQueuedHashes),
 		inbox:    make(chan event, InboxSize),
 		stopping: make(chan struct{}),
 		loopDone: make(chan struct{}),
@@ -220,6 +220,10 @@ func (s *Server) Start() error {
 		}
 	}
 	s.stats.started = time.Now()
+	for range runtime.NumCPU() {
+		s.workers.Add(1)
+		go s.hashWorker()
+	}
 	go s.saver.run()
 	go s.loop()
 	s.log.Info("world running", "world", s.world.Name(), "tick", s.cfg.Tick, "db", s.cfg.DBPath)
@@ -326,6 +330,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.mu.Unlock()
 			<-flushed
 		}
+		close(s.hashJobs) // no session is left to wait for a hash
+		s.workers.Wait()
 		if s.debug != nil {
 			s.debug.Close()
 		}
@@ -346,20 +352,28 @@ func (s *Server) Stopping() <-chan struct{} { return s.stopping }
 // errBusy: too many logins are waiting for a password check already.
 var errBusy = errors.New("login queue full")
 
-// hashing runs fn under the hashing limit: at most one bcrypt per CPU at a
-// time, on the caller's goroutine (a session's, never the loop's), and at
-// most MaxQueuedHashes callers waiting; beyond that the login is refused at
-// once rather than left to wait for minutes.
+// hashing runs fn (a bcrypt call) on one of the hashing workers, one per
+// CPU, and waits for it. bcrypt is slow on purpose and deep in stack: on
+// the workers it neither delays the loop nor grows every session's stack.
+// At most MaxQueuedHashes logins wait; beyond that the login is refused at
+// once rather than left waiting for minutes.
 func (s *Server) hashing(fn func()) error {
-	if s.hashWaiting.Add(1) > MaxQueuedHashes {
-		s.hashWaiting.Add(-1)
+	done := make(chan struct{})
+	select {
+	case s.hashJobs <- func() { fn(); close(done) }:
+	default:
 		return errBusy
 	}
-	s.hashSem <- struct{}{}
-	s.hashWaiting.Add(-1)
-	defer func() { <-s.hashSem }()
-	fn()
+	<-done
 	return nil
+}
+
+// hashWorker runs hashing jobs until Shutdown closes the queue.
+func (s *Server) hashWorker() {
+	defer s.workers.Done()
+	for job := range s.hashJobs {
+		job()
+	}
 }
 
 func (s *Server) hashPassword(pw string) (hash []byte, err error) {

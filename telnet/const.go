@@ -20,8 +20,9 @@ const (
 
 	// readBufferSize is how much one Read asks the socket for. It also
 	// bounds how many lines can be queued between two reads (every queued
-	// line consumed at least one byte of this buffer).
-	readBufferSize = 4096
+	// line consumed at least one byte of this buffer). Each connection owns
+	// one for its life, so it is small: typed input comes in lines.
+	readBufferSize = 2048
 
 	// maxWriteChunk caps the escape buffer behind Write: bigger writes go
 	// out in pieces so one huge message cannot pin a huge buffer.

@@ -135,11 +135,11 @@ func (l *lineAssembler) flush() {
 	l.discarding = false
 }
 
-// push queues a completed line. The queue starts at keepLineQueue slots so
-// that ordinary reads never regrow it.
+// push queues a completed line. The queue starts small (an idle
+// connection of ten thousand should cost little) and grows with a burst.
 func (l *lineAssembler) push(r lineResult) {
 	if l.ready == nil {
-		l.ready = make([]lineResult, 0, keepLineQueue)
+		l.ready = make([]lineResult, 0, 4)
 	}
 	l.ready = append(l.ready, r)
 }
