@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
+	"testing/fstest"
 
 	"shardmud/world"
+	"shardmud/world/area"
 )
 
 // reportScript tells the log and every builder online about a script
@@ -22,22 +26,10 @@ func (s *Server) builderCommands() []*world.Command {
 	return []*world.Command{
 		{
 			Name: "reload", MinRole: world.RoleBuilder, Usage: "reload [area]",
-			Help: "Recompiles the Lua scripts, all of them or one area's, without disconnecting anyone. " +
-				"Entities keep their state; a script that fails to compile keeps running its old version and the error is shown with file and line.",
-			Run: func(c *world.Ctx) {
-				area := strings.TrimSpace(c.Args)
-				swapped, err := s.scripts.Reload(area)
-				if len(swapped) == 0 && err == nil {
-					c.Send(fmt.Sprintf("No scripts found for %q.", area))
-					return
-				}
-				msg := fmt.Sprintf("Reloaded %d script(s): %s", len(swapped), strings.Join(swapped, ", "))
-				if err != nil {
-					msg += "\n{RThese failed and keep their old version:{x\n" + err.Error()
-				}
-				s.log.Info("scripts reloaded", "by", c.P.Name, "count", len(swapped), "errors", err)
-				c.Send(msg)
-			},
+			Help: "Reloads area data and Lua scripts, all of them or one area's, without disconnecting anyone. " +
+				"Rooms keep who and what is in them, items and NPCs show their prototypes' new text, entities keep their script state; " +
+				"files that fail to load leave the old version running and the error is shown with file and line.",
+			Run: func(c *world.Ctx) { s.reload(c.P, strings.ToLower(strings.TrimSpace(c.Args))) },
 		},
 		{
 			Name: "lua", MinRole: world.RoleBuilder, Usage: "lua <code>",
@@ -52,4 +44,99 @@ func (s *Server) builderCommands() []*world.Command {
 			},
 		},
 	}
+}
+
+// reload reads the world and script files on a goroutine of its own (the
+// loop does no file I/O), then merges and recompiles on the loop.
+func (s *Server) reload(p *world.Player, areaID string) {
+	p.Send("Reloading...")
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		bp, werr := loadSnapshot(s.cfg.World)
+		scripts, serr := snapshotFS(s.cfg.Scripts)
+		s.post(event{kind: evFunc, fn: func() {
+			var msg []string
+			if werr != nil {
+				msg = append(msg, "{RArea data not reloaded:{x\n"+werr.Error())
+			} else {
+				if areaID != "" {
+					bp = onlyArea(bp, areaID)
+				}
+				rep := s.world.Merge(bp)
+				msg = append(msg, fmt.Sprintf("Area data: %d room(s) updated, %d added; %d prototype(s) updated, %d added.",
+					rep.RoomsUpdated, rep.RoomsAdded, rep.ProtosUpdated, rep.ProtosAdded))
+			}
+			if serr != nil {
+				msg = append(msg, "{RScripts not reloaded:{x "+serr.Error())
+			} else {
+				swapped, err := s.scripts.ReloadFrom(scripts, areaID)
+				msg = append(msg, fmt.Sprintf("Reloaded %d script(s): %s", len(swapped), strings.Join(swapped, ", ")))
+				if err != nil {
+					msg = append(msg, "{RThese failed and keep their old version:{x\n"+err.Error())
+				}
+			}
+			s.log.Info("reloaded", "by", p.Name, "area", areaID, "world_err", werr, "scripts_err", serr)
+			p.Send(strings.Join(msg, "\n"))
+		}})
+	}()
+}
+
+// loadSnapshot reads a world folder into memory and parses it.
+func loadSnapshot(fsys fs.FS) (*world.Blueprint, error) {
+	snap, err := snapshotFS(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return area.Load(snap)
+}
+
+// snapshotFS copies every file of fsys into memory.
+func snapshotFS(fsys fs.FS) (fstest.MapFS, error) {
+	snap := fstest.MapFS{}
+	if fsys == nil {
+		return snap, nil
+	}
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == "." && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		snap[path] = &fstest.MapFile{Data: data}
+		return nil
+	})
+	return snap, err
+}
+
+// onlyArea narrows a blueprint to one area and its prototypes.
+func onlyArea(bp *world.Blueprint, id string) *world.Blueprint {
+	out := *bp
+	out.Areas = nil
+	for _, a := range bp.Areas {
+		if a.ID == id {
+			out.Areas = append(out.Areas, a)
+		}
+	}
+	out.Items = map[string]*world.ItemProto{}
+	out.Mobs = map[string]*world.MobProto{}
+	for k, v := range bp.Items {
+		if strings.HasPrefix(k, id+".") {
+			out.Items[k] = v
+		}
+	}
+	for k, v := range bp.Mobs {
+		if strings.HasPrefix(k, id+".") {
+			out.Mobs[k] = v
+		}
+	}
+	return &out
 }

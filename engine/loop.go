@@ -15,6 +15,7 @@ const (
 	evEnter  eventKind = iota // a session logged in: put its character in the world
 	evLine                    // a session typed a line
 	evClosed                  // a session's connection ended
+	evFunc                    // run fn on the loop: results of work done elsewhere
 )
 
 type event struct {
@@ -22,6 +23,7 @@ type event struct {
 	s    *session
 	line string
 	rec  world.PlayerRecord
+	fn   func()
 }
 
 // loop is the engine goroutine: commands run as they arrive, the tick runs
@@ -95,6 +97,8 @@ func (s *Server) handle(ev event) {
 			sess.log.Info("link lost", "name", p.Name)
 		}
 		sess.pending = nil
+	case evFunc:
+		ev.fn()
 	}
 }
 

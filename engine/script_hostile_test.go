@@ -189,3 +189,67 @@ end
 		t.Fatalf("%d sessions after reloads, want 2: nobody is disconnected", n)
 	}
 }
+
+func TestReloadAreaData(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("world.yaml", "name: Test\nstart: t.a\n")
+	write("areas/t.yaml", `area: t
+rooms:
+  a:
+    name: Room A
+    desc: The first room.
+    items: [lamp]
+items:
+  lamp: {short: a brass lamp, keywords: [lamp]}
+`)
+	cfg := testConfig(t)
+	cfg.World = os.DirFS(dir)
+	cfg.Scripts = os.DirFS(filepath.Join(dir, "scripts"))
+	srv := startServer(t, cfg)
+	admin := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+	bob.send("get lamp")
+	bob.expect("You get a brass lamp.")
+
+	write("areas/t.yaml", `area: t
+rooms:
+  a:
+    name: The Renamed Room
+    desc: The first room, rewritten.
+    exits: {north: b}
+    items: [lamp]
+  b:
+    name: Room B
+    desc: A new room.
+    exits: {south: a}
+    mobs: [cat]
+items:
+  lamp: {short: a silver lamp, keywords: [lamp]}
+mobs:
+  cat: {short: a grey cat, long: A grey cat dozes here., keywords: [cat]}
+`)
+	admin.send("reload")
+	admin.expect("Area data: 1 room(s) updated, 1 added")
+	bob.send("look")
+	bob.expect("The Renamed Room")
+	bob.expect("Exits: north")
+	bob.send("inventory")
+	bob.expect("a silver lamp") // the item Bob holds shows its prototype's new text
+	bob.send("north")
+	bob.expect("A grey cat dozes here.")
+
+	write("areas/t.yaml", "area: t\nrooms:\n  a:\n    nmae: broken\n")
+	admin.send("reload t")
+	admin.expect("Area data not reloaded:")
+	admin.expect(`areas/t.yaml:4: unknown key "nmae"`)
+	bob.send("look")
+	bob.expect("Room B") // the world is as it was
+}

@@ -442,6 +442,13 @@ func countEntries(t *lua.LTable, limit int) int {
 	return n
 }
 
+// ReloadFrom is Reload reading the scripts from fsys from now on (a copy
+// read off the loop, so the loop does no file I/O).
+func (h *Host) ReloadFrom(fsys fs.FS, area string) ([]string, error) {
+	h.fsys = fsys
+	return h.Reload(area)
+}
+
 // Reload recompiles the scripts (all, or one area's with area != ""),
 // keeping every entity's state. Entities whose script was swapped lose
 // their timers and get on_spawn again, so they restart cleanly with the new
