@@ -8,4 +8,4 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
-require github.com/yuin/gopher-lua v1.1.2 // indirect
+require github.com/yuin/gopher-lua v1.1.2

@@ -57,6 +57,17 @@ func (s *Server) reload(p *world.Player, areaID string) {
 		scripts, serr := snapshotFS(s.cfg.Scripts)
 		s.post(event{kind: evFunc, fn: func() {
 			var msg []string
+			// Scripts first: entities that the merge gives a script then
+			// start it once, with the new code.
+			if serr != nil {
+				msg = append(msg, "{RScripts not reloaded:{x "+serr.Error())
+			} else {
+				swapped, err := s.scripts.ReloadFrom(scripts, areaID)
+				msg = append(msg, fmt.Sprintf("Reloaded %d script(s): %s", len(swapped), strings.Join(swapped, ", ")))
+				if err != nil {
+					msg = append(msg, "{RThese failed and keep their old version:{x\n"+err.Error())
+				}
+			}
 			if werr != nil {
 				msg = append(msg, "{RArea data not reloaded:{x\n"+werr.Error())
 			} else {
@@ -66,15 +77,6 @@ func (s *Server) reload(p *world.Player, areaID string) {
 				rep := s.world.Merge(bp)
 				msg = append(msg, fmt.Sprintf("Area data: %d room(s) updated, %d added; %d prototype(s) updated, %d added.",
 					rep.RoomsUpdated, rep.RoomsAdded, rep.ProtosUpdated, rep.ProtosAdded))
-			}
-			if serr != nil {
-				msg = append(msg, "{RScripts not reloaded:{x "+serr.Error())
-			} else {
-				swapped, err := s.scripts.ReloadFrom(scripts, areaID)
-				msg = append(msg, fmt.Sprintf("Reloaded %d script(s): %s", len(swapped), strings.Join(swapped, ", ")))
-				if err != nil {
-					msg = append(msg, "{RThese failed and keep their old version:{x\n"+err.Error())
-				}
 			}
 			s.log.Info("reloaded", "by", p.Name, "area", areaID, "world_err", werr, "scripts_err", serr)
 			p.Send(strings.Join(msg, "\n"))

@@ -180,7 +180,8 @@ end
 	bob.expect("Huh?")
 	bob.send("look")
 	bob.expect("Exits: north")
-	saLua(alice, "here.state.verbs", ",say,pull,pull,look,lua,")
+	// Staff commands (lua) and quit are never offered to behaviours.
+	saLua(alice, "here.state.verbs", ",say,pull,pull,look,")
 }
 
 const saNPCWorld = `area: t

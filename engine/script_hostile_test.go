@@ -137,6 +137,16 @@ func TestLuaEvalHasBudget(t *testing.T) {
 	admin.expect("=> Alice is admin")
 	admin.send("lua 1 +")
 	admin.expect("error: lua")
+	// Pattern matching runs in Go, out of the budget's reach: patterns that
+	// could backtrack for minutes are refused up front.
+	admin.send("lua string.find(string.rep('a', 3000), '.-.-.-.-b')")
+	admin.expect("too many repetitions")
+	admin.send("lua string.find(string.rep('a', 3000) .. 'b', 'b', 1, true)")
+	admin.expect("=> 3001")
+	admin.send("lua getmetatable(me)")
+	admin.expect("=> locked")
+	admin.send("lua getmetatable('')")
+	admin.expect("=> locked")
 	bob.send("lua 1")
 	bob.expect("Huh?")
 	bob.send("say fine")

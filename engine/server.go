@@ -169,11 +169,14 @@ func New(cfg Config) (*Server, error) {
 		Report:         s.reportScript,
 	}, scripts)
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := s.scripts.Attach(w); err != nil {
 		// A broken script must not keep the world from starting: the
 		// rest runs, and builders see the error with file and line.
-		s.log.Error("scripts failed to compile", "err", err)
+		s.log.Error("scripts failed to load", "err", err)
 	}
-	s.scripts.Attach(w)
 	w.AddCommand(s.statsCommand())
 	for _, c := range s.builderCommands() {
 		w.AddCommand(c)

@@ -88,10 +88,12 @@ func (w *World) Do(p *Player, line string) {
 	}
 	verb = strings.ToLower(verb)
 	args = strings.TrimSpace(args)
-	if w.claimed(p, verb, markup.Escape(args)) {
+	c := w.commands.find(verb, p.Role)
+	// Behaviours may claim any line but quit and the staff's commands, so
+	// no room can trap a player or an admin.
+	if (c == nil || !c.Exact && c.MinRole == RolePlayer) && w.claimed(p, verb, markup.Escape(args)) {
 		return
 	}
-	c := w.commands.find(verb, p.Role)
 	if c == nil {
 		p.Send("Huh? (Type 'help' for a list of commands.)")
 		return

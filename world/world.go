@@ -345,6 +345,13 @@ func (w *World) place(p *Player, r *Room) {
 // touch marks p as changed, so the next periodic save includes it.
 func (w *World) touch(p *Player) { w.dirty[p] = struct{}{} }
 
+// Touch is touch for changes made outside the world's rules (scripts).
+func (w *World) Touch(p *Player) {
+	if w.players[p.Key()] == p {
+		w.touch(p)
+	}
+}
+
 // TakeDirty returns the records of players changed since the last call and
 // forgets them. Players who left are not included: Host.Depart had them.
 func (w *World) TakeDirty() []PlayerRecord {

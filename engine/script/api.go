@@ -121,6 +121,7 @@ func (h *Host) newKind(name string, methods map[string]lua.LGFunction, get func(
 		L.RaiseError("%s fields are read-only; keep your data in .state", name)
 		return 0
 	}))
+	L.SetField(mt, "__metatable", lua.LString("locked")) // getmetatable cannot reach it
 	L.SetField(mt, "__eq", L.NewFunction(func(L *lua.LState) int {
 		a, b := L.CheckUserData(1), L.CheckUserData(2)
 		L.Push(lua.LBool(a.Value == b.Value))
@@ -320,8 +321,8 @@ func checkDir(L *lua.LState, n int) world.Dir {
 	return d
 }
 
-// text makes script text safe: the markup a builder writes is kept, but
-// anything after is plain.
+// text reads a message argument. Its markup is kept: builders colour
+// their messages; player-typed text reaches hooks already escaped.
 func text(L *lua.LState, n int) string { return L.CheckString(n) }
 
 func list[T any](h *Host, L *lua.LState, xs []T) int {
@@ -543,6 +544,9 @@ func mobGive(L *lua.LState) int {
 	if it.In() != world.Holder(m) {
 		L.RaiseError("%s does not carry %s", m.Proto.Short, it.Proto.Short)
 	}
+	if p.Room != m.Room {
+		L.RaiseError("%s is not in the same room as %s", p.Name, m.Proto.Short)
+	}
 	h.w.MoveItem(it, p)
 	p.Send(fmt.Sprintf("%s gives you %s.", capFirst(m.Proto.Short), it.Proto.Short))
 	return 0
@@ -575,6 +579,9 @@ func attrSet(L *lua.LState) int {
 		L.RaiseError("too many attributes (64 at most)")
 	}
 	(*attrs)[name] = v
+	if p, ok := L.CheckUserData(1).Value.(*world.Player); ok {
+		hostOf(L).w.Touch(p) // saved with the next periodic save
+	}
 	return 0
 }
 

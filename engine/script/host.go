@@ -105,15 +105,18 @@ func New(cfg Config, fsys fs.FS) (*Host, error) {
 	h.globals = h.L.Get(lua.GlobalsIndex).(*lua.LTable)
 	h.globals.RawSetString("_G", lua.LNil)
 	h.registerAPI()
-	_, err := h.load("")
-	return h, err
+	return h, nil
 }
 
-// Attach binds the host to its world; the world then announces its
-// scripted entities (world.SetScripts).
-func (h *Host) Attach(w *world.World) {
+// Attach binds the host to its world, runs every script's top level (so
+// scripts may use the API there), and has the world announce its scripted
+// entities. A script that fails to load is reported and left out; the
+// error lists every such file.
+func (h *Host) Attach(w *world.World) error {
 	h.w = w
+	_, err := h.load("")
 	w.SetScripts(h)
+	return err
 }
 
 // Calls, BudgetHits and Errors are counters for stats.
@@ -159,7 +162,7 @@ func (h *Host) load(prefix string) ([]string, error) {
 			return nil
 		}
 		if old := h.scripts[path]; old != nil {
-			sc.backoff = 0
+			h.timers.cancelScript(old) // timers its old top level set
 		}
 		h.scripts[path] = sc
 		swapped = append(swapped, path)
@@ -217,7 +220,7 @@ func (h *Host) scriptOf(owner world.Scripted) *compiled {
 
 // Has reports whether owner's behaviour defines hook.
 func (h *Host) Has(owner world.Scripted, hook string) bool {
-	sc := h.scripts[owner.Behaviour()]
+	sc := h.scriptOf(owner)
 	if sc == nil {
 		return false
 	}
@@ -334,6 +337,12 @@ func (h *Host) ticks(seconds float64) uint64 {
 // Spawned registers a scripted entity: its heartbeat, then on_spawn.
 func (h *Host) Spawned(owner world.Scripted) {
 	b := h.bucket(owner)
+	for _, x := range h.beats[b] {
+		if x == owner { // announced again (a reload): no second heartbeat
+			h.Hook(owner, "on_spawn")
+			return
+		}
+	}
 	h.beats[b] = append(h.beats[b], owner)
 	h.Hook(owner, "on_spawn")
 }

@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -22,7 +23,7 @@ const (
 	// checked once a second.
 	MaxStateEntries = 10_000
 	// FailuresToDisable consecutive errors disable a script's hooks, for
-	// a backoff that doubles from DisableFor up to DisableMax.
+	// a backoff that doubles from 10 seconds up to 10 minutes.
 	FailuresToDisable = 3
 	// MaxTimersPerTick bounds the timers run in one tick; the rest wait.
 	MaxTimersPerTick = 2000
@@ -32,7 +33,7 @@ const (
 // load code from files or strings, reach other environments, or tune the
 // collector for everyone.
 var removedGlobals = []string{"dofile", "loadfile", "load", "loadstring", "require",
-	"module", "collectgarbage", "getfenv", "setfenv", "newproxy", "print", "_GOPHER_LUA_VERSION"}
+	"module", "collectgarbage", "getfenv", "setfenv", "newproxy", "print", "_printregs", "_GOPHER_LUA_VERSION"}
 
 // newSandboxState makes the one Lua state all scripts share: base (minus
 // the removed functions), table, string and math; no os, io, debug,
@@ -78,7 +79,17 @@ func newSandboxState() *lua.LState {
 		return callThrough(L, realFormat)
 	}))
 	// math.random would be unseeded global state; scripts use random().
-	L.GetGlobal("math").(*lua.LTable).RawSetString("randomseed", lua.LNil)
+	math := L.GetGlobal("math").(*lua.LTable)
+	math.RawSetString("randomseed", lua.LNil)
+	math.RawSetString("random", lua.LNil)
+	for _, name := range []string{"find", "match", "gmatch", "gsub"} {
+		real := str.RawGetString(name).(*lua.LFunction)
+		str.RawSetString(name, L.NewFunction(guardPattern(name, real)))
+	}
+	// Scripts cannot reach the string metatable (shared by every string).
+	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
+		mt.RawSetString("__metatable", lua.LString("locked"))
+	}
 	return L
 }
 
@@ -113,4 +124,46 @@ func checkFormat(f string) string {
 		}
 	}
 	return ""
+}
+
+// MaxPatternSteps bounds the worst case of one pattern call. Lua patterns
+// backtrack: each repetition (*, +, -, ?) can multiply the work by the
+// subject's length, and gopher-lua matches in Go, where the time budget
+// cannot interrupt it. So a pattern with q repetitions is refused on a
+// subject longer than the (q+1)th root of this (q=1: 1000 bytes, q=2: 100,
+// q=3: 31); plain find (fourth argument true) has no such limit.
+const MaxPatternSteps = 1_000_000
+
+// guardPattern wraps string.find, match, gmatch and gsub with that check.
+func guardPattern(name string, real *lua.LFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		subject, pattern := L.CheckString(1), L.CheckString(2)
+		plain := name == "find" && L.OptBool(4, false)
+		if !plain {
+			if limit := patternLimit(pattern); len(subject) > limit {
+				L.RaiseError("string.%s: pattern %q has too many repetitions for a subject of %d bytes (at most %d here); use a simpler pattern, a shorter text or plain find", name, pattern, len(subject), limit)
+			}
+		}
+		return callThrough(L, real)
+	}
+}
+
+// patternLimit is the longest subject the pattern may run over.
+func patternLimit(pattern string) int {
+	q := 0
+	for i := 0; i < len(pattern); i++ {
+		switch pattern[i] {
+		case '%':
+			i++ // an escape: the next byte is literal or a class
+		case '*', '+', '-', '?':
+			if i > 0 {
+				q++
+			}
+		}
+	}
+	limit := float64(MaxPatternSteps)
+	if q > 0 {
+		limit = math.Pow(limit, 1/float64(q+1))
+	}
+	return int(limit)
 }

@@ -36,6 +36,15 @@ func (t *timerHeap) cancelOwner(owner world.Scripted) {
 	}
 }
 
+// cancelScript cancels the timers a script version set, owned or not.
+func (t *timerHeap) cancelScript(sc *compiled) {
+	for _, tm := range *t {
+		if tm.script == sc {
+			tm.dead = true
+		}
+	}
+}
+
 // runTimers calls the timers due by now, at most MaxTimersPerTick of them.
 func (h *Host) runTimers(now uint64) {
 	for n := 0; len(h.timers) > 0 && h.timers[0].due <= now && n < MaxTimersPerTick; n++ {
@@ -44,10 +53,8 @@ func (h *Host) runTimers(now uint64) {
 			continue
 		}
 		if tm.script != nil && tm.script.off > now { // disabled: wait, do not drop
-			if tm.interval > 0 {
-				tm.due = tm.script.off
-				h.timers.add(tm)
-			}
+			tm.due = tm.script.off
+			h.timers.add(tm)
 			continue
 		}
 		if tm.interval > 0 {

@@ -1,6 +1,6 @@
 -- The miller keeps a routine on a timer: he works the grindstone, walks out
 -- to the pond to check the sluice, and comes back in. His place in the
--- routine is kept in his state, so a reload or a restart picks it up.
+-- routine is kept in his state, so a reload picks it up where he was.
 
 local routine = {
   { emote = "heaves a sack of grain into the hopper, sending up a cloud of flour." },
