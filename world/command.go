@@ -106,8 +106,13 @@ func (w *World) Do(p *Player, line string) {
 // hand, then items in the room.
 func (w *World) claimed(p *Player, verb, args string) bool {
 	r := p.Room
-	if w.hook(r, "on_command", p, verb, args) {
+	// Checked here, not only in hook: building hook's arguments allocates,
+	// and this runs for every line every player types.
+	if r.Script != "" && w.hook(r, "on_command", p, verb, args) {
 		return true
+	}
+	if !anyScripted(p.Items) && !anyScripted(r.Items) {
+		return false
 	}
 	for _, it := range scripted(p.Items, r.Items) {
 		if w.hook(it, "on_command", p, verb, args) {

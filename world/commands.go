@@ -173,9 +173,11 @@ func (w *World) walk(p *Player, d Dir) {
 		return
 	}
 	from, to := p.Room, ex.To
-	w.hook(from, "on_leave", p, d.String())
-	if p.Room != from { // a script moved them meanwhile
-		return
+	if from.Script != "" {
+		w.hook(from, "on_leave", p, d.String())
+		if p.Room != from { // a script moved them meanwhile
+			return
+		}
 	}
 	from.send(fmt.Sprintf("%s leaves %s.", p.Name, d), p)
 	w.unplace(p)
@@ -188,7 +190,9 @@ func (w *World) walk(p *Player, d Dir) {
 // arrived runs the hooks of someone entering r from direction from: the
 // room's on_enter, then each NPC's on_greet (for players).
 func (w *World) arrived(r *Room, actor any, from Dir) {
-	w.hook(r, "on_enter", actor, from.String())
+	if r.Script != "" {
+		w.hook(r, "on_enter", actor, from.String())
+	}
 	if _, ok := actor.(*Player); !ok {
 		return
 	}
@@ -249,7 +253,9 @@ func cmdSay(c *Ctx) {
 	c.Send(`You say, "` + text + `"`)
 	r := c.P.Room
 	r.send(c.P.Name+` says, "`+text+`"`, c.P)
-	c.W.hook(r, "on_say", c.P, text)
+	if r.Script != "" {
+		c.W.hook(r, "on_say", c.P, text)
+	}
 	for _, m := range scripted(r.Mobs) {
 		if m.Room == r {
 			c.W.hook(m, "on_say", c.P, text)

@@ -83,3 +83,13 @@ func scripted[T Scripted](lists ...[]T) []T {
 	}
 	return out
 }
+
+// anyScripted reports whether any of items has a behaviour.
+func anyScripted(items []*Item) bool {
+	for _, it := range items {
+		if it.Proto.Script != "" {
+			return true
+		}
+	}
+	return false
+}
