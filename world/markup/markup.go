@@ -180,6 +180,7 @@ func Wrap(s string, width int) string {
 
 func wrapLine(b *strings.Builder, line string, width int) {
 	col := 0
+	started := false // anything written on this output line, even markup
 	for len(line) > 0 {
 		sp := 0
 		for sp < len(line) && line[sp] == ' ' {
@@ -192,7 +193,7 @@ func wrapLine(b *strings.Builder, line string, width int) {
 		word, ww := line[sp:end], Width(line[sp:end])
 		line = line[end:]
 		switch {
-		case col == 0:
+		case !started:
 			// Leading spaces of a line are indentation: keep them.
 			b.WriteString(strings.Repeat(" ", sp))
 			col = sp
@@ -220,6 +221,7 @@ func wrapLine(b *strings.Builder, line string, width int) {
 		}
 		b.WriteString(word)
 		col += ww
+		started = true
 	}
 }
 
