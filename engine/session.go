@@ -119,7 +119,8 @@ func (s *session) push(it outItem, now bool) {
 	switch {
 	case s.flushing:
 	case now:
-		start = s.startFlushLocked()
+		start = true
+		s.startFlushLocked()
 	case !s.kicked:
 		s.kicked = true
 		s.srv.kick = append(s.srv.kick, s)
@@ -134,17 +135,21 @@ func (s *session) push(it outItem, now bool) {
 func (s *session) kick() {
 	s.mu.Lock()
 	s.kicked = false
-	start := !s.flushing && len(s.queue) > 0 && s.startFlushLocked()
+	start := !s.flushing && len(s.queue) > 0
+	if start {
+		s.startFlushLocked()
+	}
 	s.mu.Unlock()
 	if start {
 		go s.flush()
 	}
 }
 
-func (s *session) startFlushLocked() bool {
+// startFlushLocked marks a flusher as running; the caller starts it after
+// unlocking mu.
+func (s *session) startFlushLocked() {
 	s.flushing = true
 	s.flushers.Add(1)
-	return true
 }
 
 // bufPool holds render buffers, so idle sessions keep none.
