@@ -178,37 +178,80 @@ func passwordProblem(pw string) string {
 
 // connect checks a password, under the per-address and per-account limits.
 func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
-	name, err := validName(typed)
-	if err != nil {
+	rec, err := s.srv.authenticate(s.addr, typed, pw)
+	var limited *rateLimited
+	switch {
+	case err == nil:
+		s.say(fmt.Sprintf("Welcome back, %s.", rec.Name))
+		return rec, true, nil
+	case errors.Is(err, errBadLogin):
 		s.say("Wrong name or password.")
 		return world.PlayerRecord{}, false, nil
-	}
-	if s.refused(name) {
+	case errors.As(err, &limited):
+		s.say(fmt.Sprintf("Too many failed logins. Try again in %s.", limited.wait.Round(time.Second)))
+		s.Close("login rate limit")
 		return world.PlayerRecord{}, false, errGaveUp
-	}
-	c, err := s.store().Character(context.Background(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		// Same answer and same cost as a wrong password: names are not
-		// revealed to someone guessing.
-		s.srv.checkPassword(s.srv.dummyHash, pw)
-		s.failed(name)
-		return world.PlayerRecord{}, false, nil
-	}
-	if err != nil {
-		return s.storeFailed(err)
-	}
-	ok, err := s.srv.checkPassword(c.Hash, pw)
-	if errors.Is(err, errBusy) {
+	case errors.Is(err, errBusy):
 		s.say("The server is busy logging others in; please try again in a moment.")
 		s.Close("login queue full")
 		return world.PlayerRecord{}, false, errGaveUp
 	}
-	if !ok {
-		s.failed(name)
-		return world.PlayerRecord{}, false, nil
+	return s.storeFailed(err)
+}
+
+// errBadLogin is a wrong name or password: the two are not told apart.
+var errBadLogin = errors.New("wrong name or password")
+
+// rateLimited: the address or the account failed too often lately.
+type rateLimited struct{ wait time.Duration }
+
+func (e *rateLimited) Error() string { return fmt.Sprintf("too many failed logins; wait %s", e.wait) }
+
+// authenticate checks a character's password for a client at addr, under
+// the per-address and per-account limits; telnet and SSH share it. It
+// runs on the caller's goroutine (never the loop's) and waits for bcrypt.
+func (s *Server) authenticate(addr, typed, pw string) (world.PlayerRecord, error) {
+	name, err := validName(typed)
+	if err != nil {
+		return world.PlayerRecord{}, errBadLogin
 	}
-	s.say(fmt.Sprintf("Welcome back, %s.", c.Record.Name))
-	return c.Record, true, nil
+	now := time.Now()
+	addrKey, acctKey := "addr:"+hostOf(addr), "acct:"+strings.ToLower(name)
+	wait, blocked := s.limiter.blocked(addrKey, s.cfg.FailedLoginsPerAddr, now)
+	if !blocked {
+		wait, blocked = s.limiter.blocked(acctKey, s.cfg.FailedLoginsPerAccount, now)
+	}
+	if blocked {
+		s.log.Warn("login refused: too many failures", "name", name, "addr", addr)
+		return world.PlayerRecord{}, &rateLimited{wait}
+	}
+	c, err := s.store.Character(context.Background(), name)
+	hash := s.dummyHash // a missing name costs what a wrong password does
+	if err == nil {
+		hash = c.Hash
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return world.PlayerRecord{}, err
+	}
+	ok, err := s.checkPassword(hash, pw)
+	if err != nil {
+		return world.PlayerRecord{}, err
+	}
+	if !ok || c == nil {
+		s.stats.loginFailures.Add(1)
+		s.limiter.fail(addrKey, now)
+		s.limiter.fail(acctKey, now)
+		s.log.Info("failed login", "name", name, "addr", addr)
+		return world.PlayerRecord{}, errBadLogin
+	}
+	return c.Record, nil
+}
+
+func hostOf(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
 }
 
 // create makes a new character.
@@ -259,37 +302,4 @@ func (s *session) storeFailed(err error) (world.PlayerRecord, bool, error) {
 	s.say("{RThe character database is not answering; please try again later.{x")
 	s.Close("database error")
 	return world.PlayerRecord{}, false, errGaveUp
-}
-
-func (s *session) addrKey() string {
-	host, _, err := net.SplitHostPort(s.addr)
-	if err != nil {
-		host = s.addr
-	}
-	return "addr:" + host
-}
-
-// refused tells the client and reports true if its address or the account
-// has failed too often lately.
-func (s *session) refused(name string) bool {
-	now := time.Now()
-	wait, blocked := s.srv.limiter.blocked(s.addrKey(), s.srv.cfg.FailedLoginsPerAddr, now)
-	if !blocked {
-		wait, blocked = s.srv.limiter.blocked("acct:"+strings.ToLower(name), s.srv.cfg.FailedLoginsPerAccount, now)
-	}
-	if blocked {
-		s.log.Warn("login refused: too many failures", "name", name)
-		s.say(fmt.Sprintf("Too many failed logins. Try again in %s.", wait.Round(time.Second)))
-		s.Close("login rate limit")
-	}
-	return blocked
-}
-
-func (s *session) failed(name string) {
-	now := time.Now()
-	s.srv.stats.loginFailures.Add(1)
-	s.srv.limiter.fail(s.addrKey(), now)
-	s.srv.limiter.fail("acct:"+strings.ToLower(name), now)
-	s.log.Info("failed login", "name", name)
-	s.say("Wrong name or password.")
 }
