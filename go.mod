@@ -8,11 +8,13 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
-require github.com/yuin/gopher-lua v1.1.2
+require (
+	github.com/gliderlabs/ssh v0.3.8
+	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/term v0.48.0
+)
 
 require (
 	github.com/anmitsu/go-shlex v0.0.0-20200514113438-38f4b401e2be // indirect
-	github.com/gliderlabs/ssh v0.3.8 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/term v0.48.0 // indirect
 )

@@ -41,7 +41,7 @@ func (d *pipeDoor) count(p []byte) {
 }
 func (d *pipeDoor) HideInput(bool) error            { return nil }
 func (d *pipeDoor) SetReadDeadline(time.Time) error { return nil }
-func (d *pipeDoor) Term() term                      { return term{Width: 80} }
+func (d *pipeDoor) Term() screen                    { return screen{Width: 80} }
 func (d *pipeDoor) RemoteAddr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
 func (d *pipeDoor) Protocol() string                { return "pipe" }
 func (d *pipeDoor) Close() error {

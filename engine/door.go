@@ -23,14 +23,14 @@ type door interface {
 	// HideInput asks the client not to show what is typed (passwords).
 	HideInput(hide bool) error
 	SetReadDeadline(t time.Time) error
-	Term() term
+	Term() screen
 	Close() error
 	RemoteAddr() net.Addr
 	Protocol() string
 }
 
-// term is what the session knows of the client's screen.
-type term struct {
+// screen is what the session knows of the client's screen.
+type screen struct {
 	Width        int // columns; 0 = unknown
 	Color        markup.Level
 	ScreenReader bool
@@ -63,9 +63,9 @@ func (d *telnetDoor) ReadLine() (string, error) {
 func (d *telnetDoor) HideInput(hide bool) error { return d.Conn.SetEcho(hide) }
 func (d *telnetDoor) Protocol() string          { return "telnet" }
 
-func (d *telnetDoor) Term() term {
+func (d *telnetDoor) Term() screen {
 	t := d.Conn.Terminal()
-	out := term{Width: t.Width, ScreenReader: t.ScreenReader, Client: t.Client}
+	out := screen{Width: t.Width, ScreenReader: t.ScreenReader, Client: t.Client}
 	switch t.Color {
 	case telnet.Color16:
 		out.Color = markup.ANSI16

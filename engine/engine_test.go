@@ -289,7 +289,7 @@ func TestNegotiatedWidthAndColour(t *testing.T) {
 	c.expect("Name: ")
 	checkFor(t, 5*time.Second, func() error {
 		c.fill(20 * time.Millisecond)
-		var got term
+		var got screen
 		srv.mu.Lock()
 		for sess := range srv.sessions {
 			got = sess.door.Term()

@@ -24,6 +24,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gliderlabs/ssh"
 	"golang.org/x/crypto/bcrypt"
 
 	"shardmud/engine/script"
@@ -47,6 +48,8 @@ type Config struct {
 	BcryptCost   int           // default bcrypt.DefaultCost
 	Seed         uint64        // world randomness; 0 picks one
 	PprofAddr    string        // net/http/pprof and /debug/vars; "" disables
+	SSHAddr      string        // "" disables SSH
+	SSHHostKey   string        // host key file, created if missing; default DBPath + ".hostkey"
 	Logger       *slog.Logger
 
 	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
@@ -106,6 +109,8 @@ type Server struct {
 	telnetAddr net.Addr
 	debug      *http.Server
 	debugAddr  net.Addr
+	ssh        *ssh.Server
+	sshAddr    net.Addr
 	accepts    sync.WaitGroup
 
 	mu       sync.Mutex
@@ -217,6 +222,15 @@ func (s *Server) Start() error {
 			return d
 		})
 	}
+	if s.cfg.SSHAddr != "" {
+		key := s.cfg.SSHHostKey
+		if key == "" {
+			key = s.cfg.DBPath + ".hostkey"
+		}
+		if err := s.startSSH(s.cfg.SSHAddr, key); err != nil {
+			return err
+		}
+	}
 	if s.cfg.PprofAddr != "" {
 		if err := s.startDebug(s.cfg.PprofAddr); err != nil {
 			return fmt.Errorf("pprof listen: %w", err)
@@ -264,20 +278,38 @@ func (s *Server) acceptLoop(ln net.Listener, open func(net.Conn) door) {
 
 // serve starts a session on an open door; false if the server is stopping.
 func (s *Server) serve(d door) bool {
+	sess := s.open(d, nil)
+	if sess == nil {
+		return false
+	}
+	go sess.run()
+	return true
+}
+
+// serveSync runs a session on the calling goroutine (an SSH handler's),
+// already logged in as pre if that is not nil.
+func (s *Server) serveSync(d door, pre *world.PlayerRecord) {
+	if sess := s.open(d, pre); sess != nil {
+		sess.run()
+	}
+}
+
+// open registers a session; nil if the server is stopping.
+func (s *Server) open(d door, pre *world.PlayerRecord) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	select {
 	case <-s.stopping:
 		d.Close()
-		return false
+		return nil
 	default:
 	}
 	sess := newSession(s, s.nextID.Add(1), d)
+	sess.preauth = pre
 	s.sessions[sess] = struct{}{}
 	s.conns.Add(1)
 	s.stats.sessions.Add(1)
-	go sess.run()
-	return true
+	return sess
 }
 
 func (s *Server) sessionDone(sess *session) {
@@ -332,6 +364,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 			s.mu.Unlock()
 			<-flushed
+		}
+		if s.ssh != nil {
+			s.ssh.Close()
 		}
 		close(s.hashJobs) // no session is left to wait for a hash
 		s.workers.Wait()

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -61,6 +62,9 @@ type session struct {
 	// atPrompt: the last thing written was a prompt, so the next output
 	// starts on a fresh line.
 	atPrompt atomic.Bool
+
+	// preauth is the character an SSH handshake already logged in as.
+	preauth *world.PlayerRecord
 
 	// Owned by the engine goroutine.
 	player  *world.Player
@@ -283,7 +287,17 @@ func (s *session) run() {
 	defer s.finish()
 	defer s.recoverPanic("reader")
 
-	rec, err := s.login()
+	var rec world.PlayerRecord
+	var err error
+	if s.preauth != nil {
+		rec = *s.preauth
+		s.srv.stats.logins.Add(1)
+		s.store().TouchLogin(context.Background(), rec.Name)
+		s.log.Info("login", "name", rec.Name, "role", rec.Role)
+		s.say(fmt.Sprintf("Welcome back, %s.", rec.Name))
+	} else {
+		rec, err = s.login()
+	}
 	if err != nil {
 		if !errors.Is(err, io.EOF) && !isClosed(err) {
 			s.log.Info("login ended", "reason", err)

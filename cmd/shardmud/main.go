@@ -22,6 +22,8 @@ func main() {
 	var cfg engine.Config
 	var worldDir string
 	flag.StringVar(&cfg.TelnetAddr, "telnet", ":4000", "telnet listen address (empty disables)")
+	flag.StringVar(&cfg.SSHAddr, "ssh", ":4022", "SSH listen address (empty disables)")
+	flag.StringVar(&cfg.SSHHostKey, "ssh-hostkey", "", "SSH host key file, created on first start (default: the -db path + .hostkey)")
 	flag.StringVar(&cfg.DBPath, "db", "shardmud.db", "SQLite database file (created if missing)")
 	flag.StringVar(&worldDir, "world", "", "world folder to load instead of the built-in world")
 	flag.DurationVar(&cfg.Tick, "tick", 100*time.Millisecond, "length of one pulse of the world")

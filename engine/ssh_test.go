@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+func sshConfig(t *testing.T) Config {
+	cfg := testConfig(t)
+	cfg.SSHAddr = "127.0.0.1:0"
+	return cfg
+}
+
+// sshClient is a session over a real SSH connection; with pty it asks for
+// a terminal of the given width.
+type sshClient struct {
+	t       *testing.T
+	name    string
+	client  *gossh.Client
+	sess    *gossh.Session
+	in      interface{ Write([]byte) (int, error) }
+	out     *syncBuffer
+	hostKey gossh.PublicKey
+}
+
+// syncBuffer collects output from the session's goroutine.
+type syncBuffer struct {
+	ch  chan []byte
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.ch <- append([]byte(nil), p...)
+	return len(p), nil
+}
+
+func dialSSH(t *testing.T, srv *Server, user, password string, width int) (*sshClient, error) {
+	t.Helper()
+	c := &sshClient{t: t, name: user, out: &syncBuffer{ch: make(chan []byte, 1024)}}
+	cfg := &gossh.ClientConfig{
+		User: user,
+		Auth: []gossh.AuthMethod{gossh.Password(password)},
+		HostKeyCallback: func(_ string, _ net.Addr, key gossh.PublicKey) error {
+			c.hostKey = key
+			return nil
+		},
+		Timeout: 10 * time.Second,
+	}
+	client, err := gossh.Dial("tcp", srv.SSHAddr().String(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { client.Close() })
+	sess, err := client.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	if width > 0 {
+		if err := sess.RequestPty("xterm", 24, width, gossh.TerminalModes{}); err != nil {
+			return nil, err
+		}
+	}
+	in, err := sess.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	sess.Stdout = c.out
+	if err := sess.Shell(); err != nil {
+		return nil, err
+	}
+	c.client, c.sess, c.in = client, sess, in
+	return c, nil
+}
+
+func (c *sshClient) send(line string) {
+	c.t.Helper()
+	if _, err := c.in.Write([]byte(line + "\r")); err != nil {
+		c.t.Fatalf("%s: write: %v", c.name, err)
+	}
+}
+
+func (c *sshClient) expect(want string) string {
+	c.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		if i := bytes.Index(c.out.buf.Bytes(), []byte(want)); i >= 0 {
+			return string(c.out.buf.Next(i + len(want)))
+		}
+		select {
+		case p := <-c.out.ch:
+			c.out.buf.Write(p)
+		case <-deadline:
+			c.t.Fatalf("%s: did not receive %q; got:\n%s", c.name, want, c.out.buf.String())
+		}
+	}
+}
+
+func TestSSHPasswordLoginAndTelnetTogether(t *testing.T) {
+	srv := startServer(t, sshConfig(t))
+	alice := login(t, srv, "alice") // over telnet
+	alice.send("quit")
+	alice.expectClosed()
+	bob := login(t, srv, "bob")
+
+	a, err := dialSSH(t, srv, "alice", "password1", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.expect("Welcome back, Alice.")
+	a.expect("Exits:")
+	bob.expect("Alice has entered the game.")
+	a.send("say hello over ssh")
+	a.expect(`You say, "hello over ssh"`)
+	bob.expect(`Alice says, "hello over ssh"`)
+	bob.send("say hello over telnet")
+	a.expect(`Bob says, "hello over telnet"`)
+
+	// The window width applies to word-wrap.
+	a.send("look")
+	room := a.expect("Exits:")
+	for _, line := range strings.Split(room, "\r\n") {
+		if w := len([]rune(ansi.ReplaceAllString(line, ""))); w > 60 {
+			t.Errorf("line of %d columns for a 60-column terminal: %q", w, line)
+		}
+	}
+}
+
+func TestSSHRefusals(t *testing.T) {
+	cfg := sshConfig(t)
+	cfg.FailedLoginsPerAccount = 2
+	srv := startServer(t, cfg)
+	login(t, srv, "alice").send("quit")
+
+	if _, err := dialSSH(t, srv, "nobody", "password1", 0); err == nil {
+		t.Fatal("an unknown user logged in")
+	}
+	if _, err := dialSSH(t, srv, "alice", "wrongpass", 0); err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+	if _, err := dialSSH(t, srv, "alice", "wrongpass", 0); err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+	// Now the account is rate-limited: even the right password waits.
+	if _, err := dialSSH(t, srv, "alice", "password1", 0); err == nil {
+		t.Fatal("logged in past the rate limit")
+	}
+}
+
+func TestSSHNewUserAndLineMode(t *testing.T) {
+	srv := startServer(t, sshConfig(t))
+	// Without a PTY, input is plain lines: what scripts pipe in.
+	c, err := dialSSH(t, srv, "new", "anything", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.expect("Name: ")
+	c.send("create carol longenough")
+	c.expect("Welcome, Carol!")
+	c.expect("Exits:")
+	c.send(strings.Repeat("x", 10_000)) // hostile: over the line limit
+	c.expect("too long")
+	c.send("say still here")
+	c.expect(`You say, "still here"`)
+	c.send("quit")
+	c.expect("Goodbye, Carol.")
+
+	c2, err := dialSSH(t, srv, "carol", "longenough", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.expect("Exits:")
+}
+
+func TestSSHHostKeyKeptAcrossRestart(t *testing.T) {
+	cfg := sshConfig(t)
+	cfg.SSHHostKey = filepath.Join(t.TempDir(), "host_key")
+	srv := startServer(t, cfg)
+	c, err := dialSSH(t, srv, "new", "x", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := c.hostKey.Marshal()
+	c.client.Close()
+	stopServer(t, srv)
+
+	srv = startServer(t, cfg)
+	c, err = dialSSH(t, srv, "new", "x", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, c.hostKey.Marshal()) {
+		t.Fatal("the host key changed across a restart")
+	}
+}
+
+func TestSSHManyConnections(t *testing.T) {
+	srv := startServer(t, sshConfig(t))
+	for i := range 20 {
+		c, err := dialSSH(t, srv, "new", "x", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.expect("Name: ")
+		c.client.Close()
+		_ = i
+	}
+	checkFor(t, 10*time.Second, func() error {
+		if n := srv.Stats().Sessions; n != 0 {
+			return fmt.Errorf("%d sessions left after every client closed", n)
+		}
+		return nil
+	})
+}
