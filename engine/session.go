@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"shardmud/world"
 	"shardmud/world/markup"
@@ -317,7 +318,12 @@ func (s *session) run() {
 			continue
 		}
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !isClosed(err) {
+			if errors.Is(err, io.EOF) {
+				// The client closed its side only (a script piping
+				// commands): let what it typed run and its answers
+				// reach it before the session ends.
+				s.drain(5 * time.Second)
+			} else if !isClosed(err) {
 				s.log.Info("read failed", "err", err)
 			}
 			return
@@ -331,6 +337,22 @@ func (s *session) run() {
 		if !s.srv.post(event{kind: evLine, s: s, line: line}) {
 			return
 		}
+	}
+}
+
+// drain waits, up to timeout, until the engine has run every line this
+// session sent and its output has been written.
+func (s *session) drain(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		idle := len(s.credits) == 0 && len(s.queue) == 0 && !s.flushing && !s.kicked
+		closed := s.closed
+		s.mu.Unlock()
+		if idle || closed {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -48,7 +48,7 @@ var listenRE = regexp.MustCompile(`msg="telnet listening" addr=(\S+)`)
 
 func startBinary(t *testing.T, bin, db string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-db", db)
+	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "127.0.0.1:0", "-db", db)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
