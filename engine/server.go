@@ -183,6 +183,7 @@ func New(cfg Config) (*Server, error) {
 		s.log.Error("scripts failed to load", "err", err)
 	}
 	w.AddCommand(s.statsCommand())
+	w.AddCommand(s.sshkeyCommand())
 	for _, c := range s.builderCommands() {
 		w.AddCommand(c)
 	}

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +211,7 @@ func TestSSHHostKeyKeptAcrossRestart(t *testing.T) {
 
 func TestSSHManyConnections(t *testing.T) {
 	srv := startServer(t, sshConfig(t))
+	before := runtime.NumGoroutine()
 	for i := range 20 {
 		c, err := dialSSH(t, srv, "new", "x", 0)
 		if err != nil {
@@ -221,6 +225,71 @@ func TestSSHManyConnections(t *testing.T) {
 		if n := srv.Stats().Sessions; n != 0 {
 			return fmt.Errorf("%d sessions left after every client closed", n)
 		}
+		// Teardown is clean on the server's side: no goroutine per
+		// closed connection is left behind.
+		if n := runtime.NumGoroutine(); n > before+2 {
+			return fmt.Errorf("%d goroutines, %d before 20 connections came and went", n, before)
+		}
 		return nil
 	})
+}
+
+func TestSSHPublicKeyLogin(t *testing.T) {
+	srv := startServer(t, sshConfig(t))
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " alice@laptop"
+
+	alice := login(t, srv, "alice")
+	alice.send("sshkey list")
+	alice.expect("You have no SSH keys.")
+	alice.send("sshkey add not-a-key")
+	alice.expect("That is not a public key line")
+	alice.send("sshkey add " + line)
+	alice.expect("Key added (SHA256:")
+	alice.send("sshkey add " + line)
+	alice.expect("That key is already registered.")
+	alice.send("sshkey list")
+	alice.expect("1. SHA256:")
+	alice.expect("alice@laptop")
+
+	keyLogin := func(user string) (*gossh.Client, error) {
+		return gossh.Dial("tcp", srv.SSHAddr().String(), &gossh.ClientConfig{
+			User:            user,
+			Auth:            []gossh.AuthMethod{gossh.PublicKeys(signer)},
+			HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+			Timeout:         10 * time.Second,
+		})
+	}
+	client, err := keyLogin("alice")
+	if err != nil {
+		t.Fatalf("key login: %v", err)
+	}
+	sess, _ := client.NewSession()
+	out := &syncBuffer{ch: make(chan []byte, 1024)}
+	sess.Stdout = out
+	in, _ := sess.StdinPipe()
+	sess.Shell()
+	c := &sshClient{t: t, name: "alice-key", client: client, sess: sess, in: in, out: out}
+	c.expect("Exits:")
+	alice.expect("taken over by a new connection") // the key login took over the telnet body
+	client.Close()
+
+	if _, err := keyLogin("bob"); err == nil {
+		t.Fatal("alice's key logged in as someone else")
+	}
+	alice2 := dial(t, srv, "alice2")
+	alice2.send("connect alice password1")
+	alice2.expect("Exits:")
+	alice2.send("sshkey remove 1")
+	alice2.expect("Key 1 removed.")
+	if _, err := keyLogin("alice"); err == nil {
+		t.Fatal("a removed key still logs in")
+	}
 }

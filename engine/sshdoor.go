@@ -46,11 +46,12 @@ func (s *Server) startSSH(addr, keyPath string) error {
 		return fmt.Errorf("ssh listen: %w", err)
 	}
 	srv := &ssh.Server{
-		Handler:         s.serveSSH,
-		PasswordHandler: s.sshPassword,
-		HostSigners:     []ssh.Signer{signer},
-		Version:         "shardmud",
-		IdleTimeout:     0,
+		Handler:          s.serveSSH,
+		PasswordHandler:  s.sshPassword,
+		PublicKeyHandler: s.sshPublicKey,
+		HostSigners:      []ssh.Signer{signer},
+		Version:          "shardmud",
+		IdleTimeout:      0,
 	}
 	s.ssh = srv
 	s.sshAddr = ln.Addr()

@@ -43,6 +43,14 @@ var migrations = []string{
 	) STRICT;`,
 	// 2: attributes scripts set on characters.
 	`ALTER TABLE characters ADD COLUMN attrs TEXT NOT NULL DEFAULT '{}'; -- JSON object of name: number`,
+	// 3: SSH public keys that log in as a character.
+	`CREATE TABLE ssh_keys (
+		name_key TEXT NOT NULL REFERENCES characters(name_key) ON DELETE CASCADE,
+		key      TEXT NOT NULL,              -- "ssh-ed25519 AAAA...", as in authorized_keys
+		comment  TEXT NOT NULL DEFAULT '',
+		added_at INTEGER NOT NULL,           -- Unix seconds
+		PRIMARY KEY (name_key, key)
+	) STRICT;`,
 }
 
 // SchemaVersion is the version this binary writes.
@@ -223,4 +231,69 @@ func (s *Store) SaveCharacters(ctx context.Context, recs []world.PlayerRecord) e
 		}
 	}
 	return tx.Commit()
+}
+
+// MaxSSHKeys is how many public keys one character may register.
+const MaxSSHKeys = 16
+
+// SSHKey is a registered public key.
+type SSHKey struct {
+	Key     string // "type base64"
+	Comment string
+}
+
+// SSHKeys lists name's keys, oldest first.
+func (s *Store) SSHKeys(ctx context.Context, name string) ([]SSHKey, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT key, comment FROM ssh_keys WHERE name_key = ? ORDER BY added_at, rowid`, strings.ToLower(name))
+	if err != nil {
+		return nil, fmt.Errorf("ssh keys of %s: %w", name, err)
+	}
+	defer rows.Close()
+	var keys []SSHKey
+	for rows.Next() {
+		var k SSHKey
+		if err := rows.Scan(&k.Key, &k.Comment); err != nil {
+			return nil, fmt.Errorf("ssh keys of %s: %w", name, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// AddSSHKey registers a key for name; ErrExists if it already is.
+func (s *Store) AddSSHKey(ctx context.Context, name string, k SSHKey) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("add ssh key: %w", err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ssh_keys WHERE name_key = ?`, strings.ToLower(name)).Scan(&n); err != nil {
+		return fmt.Errorf("add ssh key: %w", err)
+	}
+	if n >= MaxSSHKeys {
+		return fmt.Errorf("at most %d keys per character", MaxSSHKeys)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO ssh_keys (name_key, key, comment, added_at) VALUES (?, ?, ?, ?)`,
+		strings.ToLower(name), k.Key, k.Comment, time.Now().Unix())
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "PRIMARY") {
+			return ErrExists
+		}
+		return fmt.Errorf("add ssh key: %w", err)
+	}
+	return tx.Commit()
+}
+
+// RemoveSSHKey removes one of name's keys; ErrNotFound if it has no such key.
+func (s *Store) RemoveSSHKey(ctx context.Context, name, key string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM ssh_keys WHERE name_key = ? AND key = ?`, strings.ToLower(name), key)
+	if err != nil {
+		return fmt.Errorf("remove ssh key: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
