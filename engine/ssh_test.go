@@ -293,3 +293,77 @@ func TestSSHPublicKeyLogin(t *testing.T) {
 		t.Fatal("a removed key still logs in")
 	}
 }
+
+func TestSSHWindowChangeAndHostileInput(t *testing.T) {
+	srv := startServer(t, sshConfig(t))
+	login(t, srv, "alice").send("quit")
+	c, err := dialSSH(t, srv, "alice", "password1", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.expect("Exits:")
+	if err := c.sess.WindowChange(24, 40); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 5*time.Second, func() error {
+		c.send("look")
+		room := c.expect("Exits:")
+		for _, line := range strings.Split(room, "\r\n") {
+			if w := len([]rune(ansi.ReplaceAllString(line, ""))); w > 40 {
+				return fmt.Errorf("line of %d columns after a change to 40: %q", w, line)
+			}
+		}
+		return nil
+	})
+	// Binary junk, escape sequences and control keys through another
+	// client's line editor: whatever state that leaves its session in,
+	// the server and everyone else carry on, and closing it cleans up.
+	junk := make([]byte, 0, 8192)
+	for i := range 8192 {
+		junk = append(junk, byte(i*7+i/256))
+	}
+	j, err := dialSSH(t, srv, "new", "x", 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.expect("Name: ")
+	j.in.Write(junk)
+	c.send("say after junk")
+	c.expect(`You say, "after junk"`)
+	j.client.Close()
+	checkFor(t, 10*time.Second, func() error {
+		if n := srv.Stats().Sessions; n != 1 {
+			return fmt.Errorf("%d sessions after the junk client left, want 1", n)
+		}
+		return nil
+	})
+}
+
+func TestSSHManyChannelsOnOneConnection(t *testing.T) {
+	srv := startServer(t, sshConfig(t))
+	login(t, srv, "alice").send("quit")
+	c, err := dialSSH(t, srv, "alice", "password1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.expect("Exits:")
+	// More sessions on the same connection: each is a login of the same
+	// character, so each takes the body over; the server stays well.
+	for range 10 {
+		s, err := c.client.NewSession()
+		if err != nil {
+			break // the server may refuse more channels: that is fine too
+		}
+		s.Shell()
+	}
+	bob := login(t, srv, "bob")
+	bob.send("say still serving")
+	bob.expect(`You say, "still serving"`)
+	c.client.Close()
+	checkFor(t, 10*time.Second, func() error {
+		if n := srv.Stats().Sessions; n != 1 {
+			return fmt.Errorf("%d sessions, want only Bob's", n)
+		}
+		return nil
+	})
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -245,7 +246,11 @@ func clean(s string) string {
 
 func (d *sshDoor) Write(p []byte) (int, error) {
 	if d.term != nil {
-		return d.term.Write(p)
+		// x/term turns every \n into \r\n itself.
+		if _, err := d.term.Write(bytes.ReplaceAll(p, []byte("\r\n"), []byte("\n"))); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
 	return d.sess.Write(p)
 }
