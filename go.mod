@@ -11,7 +11,6 @@ require (
 require (
 	github.com/gliderlabs/ssh v0.3.8
 	github.com/yuin/gopher-lua v1.1.2
-	golang.org/x/term v0.48.0
 )
 
 require (

@@ -328,6 +328,10 @@ func TestSSHWindowChangeAndHostileInput(t *testing.T) {
 	}
 	j.expect("Name: ")
 	j.in.Write(junk)
+	// The same junk typed into a logged-in session: it stays usable (Ctrl-D
+	// left out: on an empty line it is the user's own way to leave).
+	c.in.Write(bytes.ReplaceAll(junk, []byte{4}, nil))
+	c.send("")
 	c.send("say after junk")
 	c.expect(`You say, "after junk"`)
 	j.client.Close()

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -16,10 +15,10 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/gliderlabs/ssh"
 	gossh "golang.org/x/crypto/ssh"
-	"golang.org/x/term"
 
 	"shardmud/world"
 	"shardmud/world/markup"
@@ -121,44 +120,39 @@ func (s *Server) serveSSH(sess ssh.Session) {
 	s.serveSync(newSSHDoor(sess), pre)
 }
 
-// sshDoor adapts an SSH session. With a PTY the client sends keystrokes,
-// so x/term's line editor echoes and edits them; without one, input comes
-// as lines (printf 'say hi\nquit\n' | ssh -T ...).
+// sshDoor adapts an SSH session. With a PTY the client sends raw
+// keystrokes, so the door echoes and edits them itself; without one, input
+// comes as lines (printf 'say hi\nquit\n' | ssh -T ...). A small editor of
+// our own rather than x/term's: that one wedged on binary junk in testing,
+// and a hostile client must not be able to leave its session stuck.
 type sshDoor struct {
 	sess   ssh.Session
-	term   *term.Terminal // nil without a PTY
-	lines  *bufio.Reader  // without a PTY
+	pty    bool
+	in     *bufio.Reader
+	wmu    sync.Mutex // echo and output share the channel
 	width  atomic.Int32
 	color  markup.Level
 	hidden atomic.Bool
 	once   sync.Once
 
-	afterCR bool // line mode: a CR ended the last line; skip its LF
+	afterCR bool // a CR ended the last line; skip its LF
 }
 
 func newSSHDoor(sess ssh.Session) *sshDoor {
-	d := &sshDoor{sess: sess}
+	d := &sshDoor{sess: sess, in: bufio.NewReaderSize(sess, 512)}
 	pty, winch, isPty := sess.Pty()
 	if !isPty {
-		d.lines = bufio.NewReaderSize(sess, MaxLineBytes)
 		return d
 	}
-	d.term = term.NewTerminal(sess, "")
-	d.setSize(pty.Window)
+	d.pty = true
+	d.width.Store(int32(pty.Window.Width))
 	d.color = colorForTerm(pty.Term)
 	go func() { // ends when the session closes winch
 		for w := range winch {
-			d.setSize(w)
+			d.width.Store(int32(w.Width))
 		}
 	}()
 	return d
-}
-
-func (d *sshDoor) setSize(w ssh.Window) {
-	d.width.Store(int32(w.Width))
-	if d.term != nil && w.Width > 0 && w.Height > 0 {
-		d.term.SetSize(w.Width, w.Height)
-	}
 }
 
 // colorForTerm guesses colour depth from the TERM a PTY request names.
@@ -175,58 +169,102 @@ func colorForTerm(t string) markup.Level {
 	return markup.ANSI16
 }
 
+// ReadLine reads one line. CR LF, bare CR and bare LF end it; a line over
+// MaxLineBytes is discarded up to its end. With a PTY, typed characters
+// are echoed (unless input is hidden), backspace and DEL erase, Ctrl-U and
+// Ctrl-C drop the line, Ctrl-D on an empty line ends the session, and
+// escape sequences (arrow keys...) are skipped.
 func (d *sshDoor) ReadLine() (string, error) {
-	if d.term != nil {
-		var line string
-		var err error
-		if d.hidden.Load() {
-			line, err = d.term.ReadPassword("")
-		} else {
-			line, err = d.term.ReadLine()
-		}
-		if err != nil {
-			return "", err
-		}
-		return clean(line), nil
-	}
-	return d.readPlainLine()
-}
-
-// readPlainLine reads a line without a PTY. CR LF, bare CR and bare LF
-// each end a line; a line over MaxLineBytes is discarded up to its end.
-func (d *sshDoor) readPlainLine() (string, error) {
 	var buf []byte
 	tooLong := false
 	for {
-		b, err := d.lines.ReadByte()
+		b, err := d.in.ReadByte()
 		if err != nil {
-			if len(buf) > 0 && errors.Is(err, io.EOF) {
+			if len(buf) > 0 && errors.Is(err, io.EOF) && !d.pty {
 				return clean(string(buf)), nil
 			}
 			return "", err
 		}
-		switch b {
-		case '\n':
-			if d.afterCR {
-				d.afterCR = false
-				continue
-			}
-		case '\r':
-			d.afterCR = true
-		default:
+		if b == '\n' && d.afterCR {
 			d.afterCR = false
-			if len(buf) < MaxLineBytes {
-				buf = append(buf, b)
-			} else {
-				tooLong = true
-			}
 			continue
 		}
-		if tooLong {
-			return "", errLineTooLong
+		d.afterCR = b == '\r'
+		switch {
+		case b == '\r' || b == '\n':
+			d.echo("\r\n")
+			if tooLong {
+				return "", errLineTooLong
+			}
+			return clean(string(buf)), nil
+		case !d.pty:
+		case b == 0x7f || b == 0x08: // erase the last character
+			if n := lastRuneStart(buf); n < len(buf) {
+				buf = buf[:n]
+				d.echo("\b \b")
+			}
+			continue
+		case b == 0x15 || b == 0x03: // Ctrl-U, Ctrl-C: drop the line
+			buf, tooLong = buf[:0], false
+			d.echo("^C\r\n")
+			continue
+		case b == 0x04: // Ctrl-D
+			if len(buf) == 0 {
+				return "", io.EOF
+			}
+			continue
+		case b == 0x1b: // an escape sequence
+			d.skipEscape()
+			continue
+		case b < 0x20:
+			continue
 		}
-		return clean(string(buf)), nil
+		if len(buf) >= MaxLineBytes {
+			tooLong = true
+			continue
+		}
+		buf = append(buf, b)
+		if !d.pty {
+			continue
+		}
+		if start := lastRuneStart(buf); b < 0x80 || utf8.FullRune(buf[start:]) {
+			d.echo(string(buf[start:]))
+		}
 	}
+}
+
+// skipEscape consumes the rest of an escape sequence: ESC [ or ESC O, then
+// parameters, then a final byte in @..~ (bounded, so junk cannot hold it).
+func (d *sshDoor) skipEscape() {
+	b, err := d.in.ReadByte()
+	if err != nil || (b != '[' && b != 'O') {
+		return
+	}
+	for range 16 {
+		b, err = d.in.ReadByte()
+		if err != nil || b >= 0x40 && b <= 0x7e {
+			return
+		}
+	}
+}
+
+// lastRuneStart is where the last UTF-8 character of b begins.
+func lastRuneStart(b []byte) int {
+	i := len(b) - 1
+	for i > 0 && b[i]&0xc0 == 0x80 && len(b)-i < utf8.UTFMax {
+		i--
+	}
+	return max(i, 0)
+}
+
+// echo shows what the user typed, on a PTY, unless input is hidden.
+func (d *sshDoor) echo(s string) {
+	if !d.pty || d.hidden.Load() && s != "\r\n" {
+		return
+	}
+	d.wmu.Lock()
+	d.sess.Write([]byte(s))
+	d.wmu.Unlock()
 }
 
 // clean makes typed input valid UTF-8 without control characters, as the
@@ -245,13 +283,8 @@ func clean(s string) string {
 }
 
 func (d *sshDoor) Write(p []byte) (int, error) {
-	if d.term != nil {
-		// x/term turns every \n into \r\n itself.
-		if _, err := d.term.Write(bytes.ReplaceAll(p, []byte("\r\n"), []byte("\n"))); err != nil {
-			return 0, err
-		}
-		return len(p), nil
-	}
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
 	return d.sess.Write(p)
 }
 
