@@ -135,7 +135,8 @@ type sshDoor struct {
 	hidden atomic.Bool
 	once   sync.Once
 
-	afterCR bool // a CR ended the last line; skip its LF
+	afterCR  bool        // a CR ended the last line; skip its LF
+	deadline *time.Timer // closes the session if the login dialogue lingers
 }
 
 func newSSHDoor(sess ssh.Session) *sshDoor {
@@ -295,9 +296,20 @@ func (d *sshDoor) WritePrompt(p []byte) error {
 
 func (d *sshDoor) HideInput(hide bool) error { d.hidden.Store(hide); return nil }
 
-// SetReadDeadline is not available on an SSH channel; the login dialogue
-// of "new" is bounded by the connection's own lifetime instead.
-func (d *sshDoor) SetReadDeadline(time.Time) error { return nil }
+// SetReadDeadline bounds the login dialogue of "new": an SSH channel has
+// no read deadline, so a timer closes the session if t passes first.
+func (d *sshDoor) SetReadDeadline(t time.Time) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if d.deadline != nil {
+		d.deadline.Stop()
+		d.deadline = nil
+	}
+	if !t.IsZero() {
+		d.deadline = time.AfterFunc(time.Until(t), func() { d.Close() })
+	}
+	return nil
+}
 
 func (d *sshDoor) Term() screen {
 	return screen{Width: int(d.width.Load()), Color: d.color, Client: "ssh"}
