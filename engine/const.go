@@ -30,6 +30,8 @@ const (
 	// LoginAttemptsPerConn is how many wrong passwords one connection may
 	// try before it is closed.
 	LoginAttemptsPerConn = 3
+	// MaxLoginRounds bounds the name prompts of one login dialogue.
+	MaxLoginRounds = 20
 	// FailedLoginsPerAddr and FailedLoginsPerAccount are the failures
 	// allowed in FailedLoginWindow before further attempts are refused.
 	FailedLoginsPerAddr    = 10

@@ -319,3 +319,20 @@ func TestNegotiatedWidthAndColour(t *testing.T) {
 }
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// Typos in the name are not failed logins: only wrong passwords count
+// toward the three per connection.
+func TestNameTyposDoNotDisconnect(t *testing.T) {
+	srv := startServer(t, testConfig(t))
+	c := dial(t, srv, "typist")
+	for range 5 {
+		c.send("x")
+		c.expect("3 to 20 letters")
+	}
+	c.send("dave")
+	c.expect("Create a new character named Dave?")
+	c.send("no")
+	c.expect("Then choose another name.")
+	c.send("create dave password1")
+	c.expect("Exits:")
+}

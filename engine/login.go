@@ -50,10 +50,14 @@ func (s *session) login() (world.PlayerRecord, error) {
 		"Type the name of your character, or a new name to create one.\n"+
 		"(Clients and bots may log in with one line: connect <name> <password>, or create <name> <password>.)",
 		s.srv.worldName))
-	failures := 0
-	for {
-		if failures >= LoginAttemptsPerConn {
+	for rounds := 0; ; rounds++ {
+		switch {
+		case s.badPasswords >= LoginAttemptsPerConn:
 			s.Close("too many failed logins")
+			return world.PlayerRecord{}, errGaveUp
+		case rounds >= MaxLoginRounds: // typos are fine; a script of junk is not
+			s.say("Too many tries; goodbye.")
+			s.Close("too many login rounds")
 			return world.PlayerRecord{}, errGaveUp
 		}
 		s.prompt("Name: ")
@@ -90,7 +94,6 @@ func (s *session) login() (world.PlayerRecord, error) {
 			s.log.Info("login", "name", rec.Name, "role", rec.Role)
 			return rec, nil
 		}
-		failures++
 	}
 }
 
@@ -185,6 +188,7 @@ func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
 		s.say(fmt.Sprintf("Welcome back, %s.", rec.Name))
 		return rec, true, nil
 	case errors.Is(err, errBadLogin):
+		s.badPasswords++
 		s.say("Wrong name or password.")
 		return world.PlayerRecord{}, false, nil
 	case errors.As(err, &limited):

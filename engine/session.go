@@ -66,6 +66,8 @@ type session struct {
 
 	// preauth is the character an SSH handshake already logged in as.
 	preauth *world.PlayerRecord
+	// badPasswords counts wrong passwords during login (session goroutine).
+	badPasswords int
 
 	// Owned by the engine goroutine.
 	player  *world.Player
