@@ -24,21 +24,22 @@ var reservedNames = map[string]bool{
 	"shardmud": true, "guest": true, "who": true, "look": true,
 }
 
-// validName checks the name rules and returns the name as displayed.
-func validName(name string) (string, error) {
+// validName checks the name rules and returns the name as displayed, or
+// what is wrong with it, worded for the player.
+func validName(name string) (string, string) {
 	if len(name) < 3 || len(name) > 20 {
-		return "", errors.New("A name has 3 to 20 letters.")
+		return "", "A name has 3 to 20 letters."
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return "", errors.New("A name has letters only (a to z).")
+			return "", "A name has letters only (a to z)."
 		}
 	}
 	lower := strings.ToLower(name)
 	if reservedNames[lower] {
-		return "", fmt.Errorf("%q is reserved; choose another name.", name)
+		return "", fmt.Sprintf("%q is reserved; choose another name.", name)
 	}
-	return strings.ToUpper(lower[:1]) + lower[1:], nil
+	return strings.ToUpper(lower[:1]) + lower[1:], ""
 }
 
 // login runs the login dialogue on the session goroutine: it may wait on the
@@ -123,9 +124,9 @@ func (s *session) readSecret(prompt string) (string, error) {
 
 // dialogue is the interactive path for a name typed alone.
 func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
-	name, err := validName(typed)
-	if err != nil {
-		s.say(err.Error())
+	name, problem := validName(typed)
+	if problem != "" {
+		s.say(problem)
 		return world.PlayerRecord{}, false, nil
 	}
 	exists, err := s.store().Exists(context.Background(), name)
@@ -215,8 +216,8 @@ func (e *rateLimited) Error() string { return fmt.Sprintf("too many failed login
 // the per-address and per-account limits; telnet and SSH share it. It
 // runs on the caller's goroutine (never the loop's) and waits for bcrypt.
 func (s *Server) authenticate(addr, typed, pw string) (world.PlayerRecord, error) {
-	name, err := validName(typed)
-	if err != nil {
+	name, problem := validName(typed)
+	if problem != "" {
 		return world.PlayerRecord{}, errBadLogin
 	}
 	now := time.Now()
@@ -260,9 +261,9 @@ func hostOf(addr string) string {
 
 // create makes a new character.
 func (s *session) create(typed, pw string) (world.PlayerRecord, bool, error) {
-	name, err := validName(typed)
-	if err != nil {
-		s.say(err.Error())
+	name, problem := validName(typed)
+	if problem != "" {
+		s.say(problem)
 		return world.PlayerRecord{}, false, nil
 	}
 	if msg := passwordProblem(pw); msg != "" {

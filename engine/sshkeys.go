@@ -19,8 +19,8 @@ func (s *Server) sshPublicKey(ctx ssh.Context, key ssh.PublicKey) bool {
 	if strings.EqualFold(ctx.User(), sshUserNew) {
 		return false
 	}
-	name, err := validName(ctx.User())
-	if err != nil {
+	name, problem := validName(ctx.User())
+	if problem != "" {
 		return false
 	}
 	keys, err := s.store.SSHKeys(context.Background(), name)

@@ -111,16 +111,3 @@ func capFirst(s string) string {
 	}
 	return s[:i] + string(unicode.ToUpper(r)) + s[i+size:]
 }
-
-// name is how a thing is called inside a sentence.
-func name(t Thing) string {
-	switch x := t.(type) {
-	case *Item:
-		return x.Proto.Short
-	case *Mobile:
-		return x.Proto.Short
-	case *Player:
-		return x.Name
-	}
-	return "something"
-}
