@@ -187,6 +187,25 @@ func TestSSHNewUserAndLineMode(t *testing.T) {
 	c2.expect(`You say, "piped two"`)
 }
 
+// "new" needs no credentials at all; anyone else does.
+func TestSSHNewNeedsNoPassword(t *testing.T) {
+	srv := startServer(t, sshConfig(t))
+	none := func(user string) (*gossh.Client, error) {
+		return gossh.Dial("tcp", srv.SSHAddr().String(), &gossh.ClientConfig{
+			User: user, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
+		})
+	}
+	client, err := none("new")
+	if err != nil {
+		t.Fatalf("new without credentials: %v", err)
+	}
+	client.Close()
+	login(t, srv, "alice").send("quit")
+	if _, err := none("alice"); err == nil {
+		t.Fatal("alice logged in without credentials")
+	}
+}
+
 func TestSSHHostKeyKeptAcrossRestart(t *testing.T) {
 	cfg := sshConfig(t)
 	cfg.SSHHostKey = filepath.Join(t.TempDir(), "host_key")

@@ -49,9 +49,22 @@ func (s *Server) startSSH(addr, keyPath string) error {
 		Handler:          s.serveSSH,
 		PasswordHandler:  s.sshPassword,
 		PublicKeyHandler: s.sshPublicKey,
-		HostSigners:      []ssh.Signer{signer},
-		Version:          "shardmud",
-		IdleTimeout:      0,
+		// "new" needs no credentials: ssh -p 4022 new@host goes straight
+		// to the creation dialogue, without a password prompt.
+		ServerConfigCallback: func(ssh.Context) *gossh.ServerConfig {
+			return &gossh.ServerConfig{
+				NoClientAuth: true,
+				NoClientAuthCallback: func(m gossh.ConnMetadata) (*gossh.Permissions, error) {
+					if strings.EqualFold(m.User(), sshUserNew) {
+						return nil, nil
+					}
+					return nil, errors.New("authenticate as your character")
+				},
+			}
+		},
+		HostSigners: []ssh.Signer{signer},
+		Version:     "shardmud",
+		IdleTimeout: 0,
 	}
 	s.ssh = srv
 	s.sshAddr = ln.Addr()
