@@ -394,20 +394,21 @@ func (h *Host) apiTimer(repeat bool) lua.LGFunction {
 }
 
 func (h *Host) apiRoom(L *lua.LState) int {
-	if r := h.w.Room(L.CheckString(1)); r != nil {
-		L.Push(h.value(r))
-		return 1
-	}
-	L.Push(lua.LNil)
-	return 1
+	return pushFound(h, L, h.w.Room(L.CheckString(1)))
 }
 
 func (h *Host) apiFindPlayer(L *lua.LState) int {
-	if p := h.w.Player(L.CheckString(1)); p != nil {
-		L.Push(h.value(p))
-		return 1
+	return pushFound(h, L, h.w.Player(L.CheckString(1)))
+}
+
+// pushFound pushes a looked-up entity, or nil when the lookup found none
+// (a typed nil pointer would otherwise become a userdata of nothing).
+func pushFound[T *world.Room | *world.Player](h *Host, L *lua.LState, x T) int {
+	if x == nil {
+		L.Push(lua.LNil)
+	} else {
+		L.Push(h.value(x))
 	}
-	L.Push(lua.LNil)
 	return 1
 }
 
