@@ -15,9 +15,7 @@ import (
 // problem; the script host calls it from the loop.
 func (s *Server) reportScript(msg string) {
 	s.log.Warn("script", "msg", msg)
-	if s.world != nil {
-		s.world.NotifyStaff("{R[script]{x " + msg)
-	}
+	s.notifyStaff("{R[script]{x " + msg)
 }
 
 // builderCommands are the engine's commands for builders: they reach the

@@ -80,6 +80,7 @@ func (s *Server) handle(ev event) {
 		}
 		sess.player = s.world.Enter(rec, sess)
 		sess.log.Info("entered world", "name", rec.Name)
+		s.replayNotices(sess.player)
 	case evLine:
 		if sess.player == nil { // quit or taken over meanwhile
 			<-sess.credits

@@ -263,3 +263,17 @@ mobs:
 	bob.send("look")
 	bob.expect("Room B") // the world is as it was
 }
+
+// A script that breaks while no builder is online is not lost: staff who
+// log in later are shown the recent notices, players are not.
+func TestStaffSeeNoticesFromBeforeTheyLoggedIn(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, scriptedWorld(t, fstest.MapFS{"t/room.lua": {Data: []byte("function on_tick(\n")}}))
+	alice := login(t, srv, "alice") // the first character: an admin
+	alice.expect("Staff notices from the last hour (1):")
+	alice.expect("[script] t/room.lua")
+	bob := login(t, srv, "bob")
+	bob.send("say hi")
+	bob.expect(`You say, "hi"`)
+	bob.reject("Staff notices", 100*time.Millisecond)
+}

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing/fstest"
@@ -124,6 +125,7 @@ type Server struct {
 	departed map[string]world.PlayerRecord // last state of players who left, newer than what logins read
 	busy     []*session                    // sessions that ran commands this tick or have some waiting
 	kick     []*session                    // sessions with output queued by the loop and no flusher yet
+	notices  []notice                      // the latest staff notices, replayed to staff as they log in
 }
 
 // New loads the world and opens the database; Start begins serving.
@@ -181,6 +183,9 @@ func New(cfg Config) (*Server, error) {
 		// A broken script must not keep the world from starting: the
 		// rest runs, and builders see the error with file and line.
 		s.log.Error("scripts failed to load", "err", err)
+		for _, line := range strings.Split(err.Error(), "\n") {
+			s.notifyStaff("{R[script]{x " + line)
+		}
 	}
 	w.AddCommand(s.statsCommand())
 	w.AddCommand(s.sshkeyCommand())
