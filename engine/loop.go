@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"shardmud/world"
@@ -48,15 +47,16 @@ func (s *Server) loop() {
 		case ev := <-s.inbox:
 			s.handle(ev)
 			handled++
+			if s.world.TakeUrgent() {
+				s.snapshot()
+			}
 		case <-tick.C:
 			start := time.Now()
 			s.tick()
 			s.stats.tick.observe(time.Since(start))
 			s.stats.sample(start, s.world.PlayerCount())
 		case <-save.C:
-			for _, rec := range s.world.TakeDirty() {
-				s.saver.put(rec)
-			}
+			s.snapshot()
 		case <-s.stopping:
 			s.farewell()
 			return
@@ -69,8 +69,8 @@ func (s *Server) handle(ev event) {
 	switch ev.kind {
 	case evEnter:
 		rec := ev.rec
-		if newer, ok := s.departed[strings.ToLower(rec.Name)]; ok {
-			rec = newer
+		if newer, ok := s.departed[world.PlayerKey(rec.Name)]; ok {
+			rec = newer.rec
 		}
 		if p := s.world.Player(rec.Name); p != nil {
 			if old, ok := p.Link().(*session); ok && old != sess {
@@ -152,21 +152,21 @@ func (s *Server) farewell() {
 	for _, p := range s.world.Players() {
 		link := p.Link()
 		p.Send("{YThe server is shutting down. Your character has been saved.{x")
-		s.saver.put(s.world.Remove(p))
+		s.world.Remove(p)
 		if sess, ok := link.(*session); ok {
 			sess.player = nil
 			sess.inGame.Store(false)
 			sess.Close("server shutdown")
 		}
 	}
+	s.snapshot()
 }
 
 // host is the engine's side of world.Host.
 type host struct{ s *Server }
 
 func (h host) Depart(rec world.PlayerRecord, link world.Link, reason string) {
-	h.s.departed[strings.ToLower(rec.Name)] = rec
-	h.s.saver.put(rec)
+	h.s.departed[world.PlayerKey(rec.Name)] = &departure{rec: rec}
 	if sess, ok := link.(*session); ok {
 		sess.player = nil
 		sess.inGame.Store(false)

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,106 +11,145 @@ import (
 	"shardmud/world"
 )
 
-// saver writes characters to the store from its own goroutine. The loop
-// calls put, which only records the newest state per character under a
-// mutex; run writes everything dirty in one transaction, so a burst of
-// saves costs one commit, and a failed write is retried with the newest
-// state rather than lost.
+// saver writes world deltas to the store from its own goroutine. The loop
+// takes a delta at a tick boundary (or at once, for a quit or a trade) and
+// hands it over with put, which never waits for the disk. run writes each
+// in one transaction; deltas that queue up while a write is slow or
+// failing are merged and written together, so the database always moves
+// from one whole state of the world to a later whole state, and a failed
+// write is retried with everything newer folded in, not lost.
 type saver struct {
 	store *store.Store
 	log   *slog.Logger
+	// problem is told when saving starts failing (with the error) and when
+	// it works again (nil); it must not block.
+	problem func(err error)
 
-	mu    sync.Mutex
-	dirty map[string]world.PlayerRecord
-	wake  chan struct{}
-	stop  chan struct{}
-	done  chan struct{}
+	mu     sync.Mutex
+	queue  []*world.Delta
+	queued uint64 // sequence number of the last delta put
+	wake   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+
+	written atomic.Uint64 // sequence number of the last delta written
+
+	// Owned by run, then by close: what failed to write, with everything
+	// queued since merged in, and the newest sequence number in it.
+	held    *world.Delta
+	heldSeq uint64
 
 	// Figures for stats: writes, rows, failures and how long writes take.
 	writes, rows, failures atomic.Uint64
 	duration               histogram
 }
 
-func newSaver(st *store.Store, log *slog.Logger) *saver {
+func newSaver(st *store.Store, log *slog.Logger, problem func(error)) *saver {
 	return &saver{
-		store: st, log: log,
-		dirty: make(map[string]world.PlayerRecord),
-		wake:  make(chan struct{}, 1),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		store: st, log: log, problem: problem,
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
 	}
 }
 
-// put queues rec to be saved; a later put for the same character replaces
-// it. It never blocks on the disk.
-func (sv *saver) put(rec world.PlayerRecord) {
+// put queues d to be written and returns its sequence number; written
+// reaches it once d is on disk.
+func (sv *saver) put(d *world.Delta) uint64 {
 	sv.mu.Lock()
-	sv.dirty[strings.ToLower(rec.Name)] = rec
+	sv.queue = append(sv.queue, d)
+	sv.queued++
+	seq := sv.queued
 	sv.mu.Unlock()
 	select {
 	case sv.wake <- struct{}{}:
 	default:
 	}
+	return seq
 }
 
 func (sv *saver) run() {
 	defer close(sv.done)
 	retry := time.Duration(0)
+	var timer <-chan time.Time
 	for {
 		select {
 		case <-sv.stop:
 			return
 		case <-sv.wake:
-		case <-time.After(max(retry, SaveQueueFlush)):
+			if retry > 0 {
+				continue // wait for the retry time; the queue keeps
+			}
+		case <-timer:
 		}
+		timer = nil
 		if err := sv.flush(); err != nil {
+			if retry == 0 {
+				sv.problem(err)
+			}
 			retry = min(max(2*retry, time.Second), 30*time.Second)
-			sv.log.Error("saving characters failed; will retry", "err", err, "retry_in", retry)
+			sv.log.Error("SAVING THE WORLD FAILED; the game goes on and the save is retried",
+				"err", err, "retry_in", retry, "rows", sv.held.Size())
+			timer = time.After(retry)
 			continue
 		}
-		retry = 0
+		if retry > 0 {
+			sv.log.Info("saving the world works again")
+			sv.problem(nil)
+			retry = 0
+		}
 	}
 }
 
-// flush writes what is dirty now. On failure the records go back, unless a
-// newer state was put meanwhile.
+// flush merges the queue into what is held and writes it.
 func (sv *saver) flush() error {
 	sv.mu.Lock()
-	if len(sv.dirty) == 0 {
-		sv.mu.Unlock()
+	queue := sv.queue
+	sv.queue = nil
+	if len(queue) > 0 {
+		sv.heldSeq = sv.queued
+	}
+	sv.mu.Unlock()
+	for _, d := range queue {
+		if sv.held == nil {
+			sv.held = d
+		} else {
+			sv.held.Merge(d)
+		}
+	}
+	if sv.held == nil {
 		return nil
 	}
-	batch := sv.dirty
-	sv.dirty = make(map[string]world.PlayerRecord, len(batch))
-	sv.mu.Unlock()
-	recs := make([]world.PlayerRecord, 0, len(batch))
-	for _, r := range batch {
-		recs = append(recs, r)
+	if err := sv.write(sv.held); err != nil {
+		return err
 	}
+	sv.written.Store(sv.heldSeq)
+	sv.held = nil
+	return nil
+}
+
+func (sv *saver) write(d *world.Delta) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
-	err := sv.store.SaveCharacters(ctx, recs)
+	err := sv.store.SaveDelta(ctx, d)
 	sv.duration.observe(time.Since(start))
-	if err == nil {
-		sv.writes.Add(1)
-		sv.rows.Add(uint64(len(recs)))
-	} else {
+	if err != nil {
 		sv.failures.Add(1)
-		sv.mu.Lock()
-		for k, r := range batch {
-			if _, newer := sv.dirty[k]; !newer {
-				sv.dirty[k] = r
-			}
-		}
-		sv.mu.Unlock()
+		return err
 	}
-	return err
+	sv.writes.Add(1)
+	sv.rows.Add(uint64(d.Size()))
+	return nil
 }
 
-// close stops the goroutine and writes what is left.
+// close stops the goroutine and writes what is left, retrying once.
 func (sv *saver) close() error {
 	close(sv.stop)
 	<-sv.done
-	return sv.flush()
+	if err := sv.flush(); err != nil {
+		time.Sleep(time.Second)
+		return sv.flush()
+	}
+	return nil
 }

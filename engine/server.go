@@ -122,7 +122,7 @@ type Server struct {
 	// Engine-owned.
 	world    *world.World
 	scripts  *script.Host
-	departed map[string]world.PlayerRecord // last state of players who left, newer than what logins read
+	departed map[string]*departure // last state of players who left, newer than what logins may read
 	busy     []*session                    // sessions that ran commands this tick or have some waiting
 	kick     []*session                    // sessions with output queued by the loop and no flusher yet
 	notices  []notice                      // the latest staff notices, replayed to staff as they log in
@@ -152,13 +152,20 @@ func New(cfg Config) (*Server, error) {
 		stopping: make(chan struct{}),
 		loopDone: make(chan struct{}),
 		sessions: make(map[*session]struct{}),
-		departed: make(map[string]world.PlayerRecord),
+		departed: make(map[string]*departure),
+	}
+	snap, err := st.Snapshot(context.Background())
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
 	ticks := uint64(cfg.LinkDead / cfg.Tick)
 	w, err := world.New(world.Config{
 		Rand:          rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		Host:          host{s},
 		LinkDeadTicks: ticks,
+		Tick:          cfg.Tick,
+		Restore:       snap,
 	}, bp)
 	if err != nil {
 		st.Close()
@@ -207,7 +214,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.saver = newSaver(st, s.log)
+	s.saver = newSaver(st, s.log, s.saveProblem)
 	return s, nil
 }
 

@@ -18,6 +18,7 @@ type stats struct {
 	started       time.Time
 	commands      atomic.Uint64
 	tick          histogram
+	stall         histogram // time the loop spends taking a snapshot
 	slowConsumers atomic.Uint64
 	sessions      atomic.Int64
 	players       atomic.Int64
@@ -114,6 +115,8 @@ func (s *Server) Metrics() map[string]any {
 		"save_failures":     s.saver.failures.Load(),
 		"save_p99_ns":       s.saver.duration.quantile(0.99).Nanoseconds(),
 		"save_max_ns":       s.saver.duration.max.Load(),
+		"save_stall_p99_ns": s.stats.stall.quantile(0.99).Nanoseconds(),
+		"save_stall_max_ns": s.stats.stall.max.Load(),
 		"lua_calls":         s.scripts.Calls(),
 		"lua_budget_hits":   s.scripts.BudgetHits(),
 		"lua_errors":        s.scripts.Errors(),
@@ -151,7 +154,7 @@ func (s *Server) statsCommand() *world.Command {
 				"  tick            p50 %s  p99 %s  max %s  (%d ticks of %s)\n"+
 				"  slow consumers  %d disconnected\n"+
 				"  logins          %d ok, %d failed\n"+
-				"  saves           %d writes, %d rows, %d failed; write p99 %s max %s (the tick never waits)\n"+
+				"  saves           %d writes, %d rows, %d failed; write p99 %s max %s; tick stall p99 %s max %s\n"+
 				"  lua             %d calls, %d budget hits, %d errors, %d scripts\n"+
 				"  memory          heap %s in use, rss %s, %d goroutines, %d GCs",
 				time.Since(s.stats.started).Round(time.Second), st.Sessions, st.Players,
@@ -160,6 +163,7 @@ func (s *Server) statsCommand() *world.Command {
 				st.SlowConsumers, st.Logins, st.LoginFailures,
 				s.saver.writes.Load(), s.saver.rows.Load(), s.saver.failures.Load(),
 				s.saver.duration.quantile(0.99), time.Duration(s.saver.duration.max.Load()),
+				s.stats.stall.quantile(0.99), time.Duration(s.stats.stall.max.Load()),
 				s.scripts.Calls(), s.scripts.BudgetHits(), s.scripts.Errors(), len(s.scripts.Scripts()),
 				mib(ms.HeapInuse), mib(rss()), runtime.NumGoroutine(), ms.NumGC))
 		},

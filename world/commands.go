@@ -481,6 +481,7 @@ func cmdGive(c *Ctx) {
 			return
 		}
 		c.W.MoveItem(it, to)
+		c.W.SaveSoon() // a trade: not to be undone by a crash
 		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Name))
 		to.Send(fmt.Sprintf("%s gives you %s.", c.P.Name, it.Proto.Short))
 		c.W.sendExcept(c.P.Room, fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Name), c.P, to)

@@ -1,33 +1,266 @@
 package world_test
 
 import (
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"testing"
 
+	"shardmud/data"
 	"shardmud/world"
+	"shardmud/world/area"
 )
 
-func TestTakeDirtyHasOnlyChangedPlayers(t *testing.T) {
+// memStore applies deltas as the database does: rows replaced by key,
+// deleted rows gone. Its snapshot is what a restart would load.
+type memStore struct {
+	players map[string]world.PlayerRecord
+	items   map[uint64]world.ItemRecord
+	mobs    map[uint64]world.MobRecord
+	exits   map[string]world.ExitRecord
+	states  map[string][]byte
+	nextID  uint64
+	nextSeq uint64
+}
+
+func newMemStore() *memStore {
+	return &memStore{players: map[string]world.PlayerRecord{}, items: map[uint64]world.ItemRecord{},
+		mobs: map[uint64]world.MobRecord{}, exits: map[string]world.ExitRecord{}, states: map[string][]byte{}}
+}
+
+func (s *memStore) apply(d *world.Delta) {
+	for _, p := range d.Players {
+		s.players[p.Name] = p
+	}
+	for _, it := range d.Items {
+		s.items[it.ID] = it
+	}
+	for _, id := range d.GoneItems {
+		delete(s.items, id)
+		delete(s.states, "item:"+strconv.FormatUint(id, 10))
+	}
+	for _, m := range d.Mobs {
+		s.mobs[m.ID] = m
+	}
+	for _, id := range d.GoneMobs {
+		delete(s.mobs, id)
+		delete(s.states, "mob:"+strconv.FormatUint(id, 10))
+	}
+	for _, e := range d.Exits {
+		s.exits[e.Room+e.Dir.String()] = e
+	}
+	for _, st := range d.States {
+		if st.Data == nil {
+			delete(s.states, st.Entity)
+		} else {
+			s.states[st.Entity] = st.Data
+		}
+	}
+	s.nextID, s.nextSeq = d.NextID, d.NextSeq
+}
+
+func (s *memStore) snapshot() *world.Snapshot {
+	snap := &world.Snapshot{States: s.states, NextID: s.nextID, NextSeq: s.nextSeq}
+	for _, it := range s.items {
+		if it.Kind != world.InPlayer {
+			snap.Items = append(snap.Items, it)
+		}
+	}
+	for _, m := range s.mobs {
+		snap.Mobs = append(snap.Mobs, m)
+	}
+	for _, e := range s.exits {
+		snap.Exits = append(snap.Exits, e)
+	}
+	return snap
+}
+
+// login builds the record a login reads: the character and its items.
+func (s *memStore) login(name string) world.PlayerRecord {
+	rec := s.players[name]
+	rec.Name = name
+	for _, it := range s.items {
+		if it.Kind == world.InPlayer && it.Holder == world.PlayerKey(name) {
+			rec.Items = append(rec.Items, it)
+		}
+	}
+	slices.SortFunc(rec.Items, func(a, b world.ItemRecord) int { return int(a.Seq) - int(b.Seq) })
+	return rec
+}
+
+func restoredWorld(t *testing.T, snap *world.Snapshot) *world.World {
+	t.Helper()
+	bp, err := area.Load(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.New(world.Config{Rand: rand.New(rand.NewPCG(1, 2)), Host: &fakeHost{departed: map[string]world.PlayerRecord{}},
+		Restore: snap}, bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// census counts the items in the world by prototype, and checks that none
+// is in two places.
+func census(t *testing.T, w *world.World) map[string]int {
+	t.Helper()
+	if err := w.CheckItems(); err != nil {
+		t.Fatal(err)
+	}
+	n := make(map[string]int)
+	for _, it := range w.Items() {
+		n[it.Proto.ID]++
+	}
+	return n
+}
+
+func TestDeltaHasOnlyWhatChanged(t *testing.T) {
 	w, _ := newTestWorld(t)
+	if d := w.TakeDelta(); d.Empty() {
+		t.Fatal("a new world's first delta is empty; it must hold every spawned item and NPC")
+	}
 	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
 	w.Enter(world.PlayerRecord{Name: "Bob"}, &fakeLink{})
-	if got := len(w.TakeDirty()); got != 2 {
-		t.Fatalf("after two logins %d dirty, want 2", got)
+	if d := w.TakeDelta(); len(d.Players) != 2 {
+		t.Fatalf("after two logins %d players in the delta, want 2", len(d.Players))
 	}
-	if got := len(w.TakeDirty()); got != 0 {
-		t.Fatalf("nothing changed, yet %d dirty", got)
+	if d := w.TakeDelta(); !d.Empty() {
+		t.Fatalf("nothing changed, yet the delta has %d rows", d.Size())
 	}
 	w.Do(alice, "get stick")
-	recs := w.TakeDirty()
-	if len(recs) != 1 || recs[0].Name != "Alice" || len(recs[0].Items) != 1 {
-		t.Fatalf("after get: %+v", recs)
+	d := w.TakeDelta()
+	if len(d.Players) != 1 || d.Players[0].Name != "Alice" || len(d.Items) != 1 ||
+		d.Items[0].Kind != world.InPlayer || d.Items[0].Holder != "alice" || d.Items[0].Proto != "thornwick.walking_stick" {
+		t.Fatalf("after get: %+v", d)
 	}
 	w.Do(alice, "look")
 	w.Do(alice, "say hi")
-	if got := len(w.TakeDirty()); got != 0 {
-		t.Fatalf("look and say changed nothing, yet %d dirty", got)
+	if d := w.TakeDelta(); !d.Empty() {
+		t.Fatalf("look and say changed nothing, yet the delta has %d rows", d.Size())
 	}
 	w.Do(alice, "north")
-	if recs := w.TakeDirty(); len(recs) != 1 || recs[0].Room != "thornwick.market_lane" {
-		t.Fatalf("after moving: %+v", recs)
+	if d := w.TakeDelta(); len(d.Players) != 1 || d.Players[0].Room != "thornwick.market_lane" {
+		t.Fatalf("after moving: %+v", d.Players)
+	}
+}
+
+func TestRestoreContinuesTheWorld(t *testing.T) {
+	w, _ := newTestWorld(t)
+	st := newMemStore()
+	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
+	bob := w.Enter(world.PlayerRecord{Name: "Bob"}, &fakeLink{})
+	w.Do(alice, "get stick")
+	w.Do(alice, "drop stick")
+	w.Do(alice, "get stick")
+	w.Do(alice, "give stick bob")
+	w.Do(bob, "east") // the bakery? wherever: he carries the stick there
+	w.Do(alice, "north")
+	w.Do(alice, "get apple")
+	st.apply(w.TakeDelta())
+	before := census(t, w)
+	stickID := bob.Items[0].ID
+
+	// The players quit: their rows and their items' rows stay.
+	w.Do(alice, "quit")
+	w.Do(bob, "quit")
+	st.apply(w.TakeDelta())
+
+	w2 := restoredWorld(t, st.snapshot())
+	a2 := w2.Enter(st.login("Alice"), &fakeLink{})
+	b2 := w2.Enter(st.login("Bob"), &fakeLink{})
+	if a2.Room.ID != "thornwick.market_lane" || len(a2.Items) != 1 || a2.Items[0].Proto.ID != "thornwick.apple" {
+		t.Fatalf("alice restored in %s with %v", a2.Room.ID, a2.Items)
+	}
+	if len(b2.Items) != 1 || b2.Items[0].ID != stickID {
+		t.Fatalf("bob restored with %v, want the stick with id %d", b2.Items, stickID)
+	}
+	// The reset at boot respawns what players took away (the stick from
+	// the square, one apple from the lane) and nothing else.
+	after := census(t, w2)
+	for proto, n := range before {
+		want := n
+		if proto == "thornwick.walking_stick" || proto == "thornwick.apple" {
+			want = n + 1
+		}
+		if after[proto] != want {
+			t.Errorf("%s: %d before, %d after restore, want %d", proto, n, after[proto], want)
+		}
+	}
+	// New items never reuse a saved id.
+	it, err := w2.SpawnItem(a2, "thornwick.apple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range w2.Items() {
+		if x != it && x.ID == it.ID {
+			t.Fatalf("new item got id %d, already %s's", it.ID, x.Proto.ID)
+		}
+	}
+}
+
+func TestRestoreKeepsDoorsAndDropsWhatNoLongerExists(t *testing.T) {
+	w, _ := newTestWorld(t)
+	st := newMemStore()
+	st.apply(w.TakeDelta())
+	var door *world.Room
+	var dir world.Dir
+	for _, r := range w.Rooms() {
+		for d, ex := range r.Exits {
+			if ex != nil && ex.Door && ex.Closed {
+				door, dir = r, world.Dir(d)
+			}
+		}
+	}
+	if door == nil {
+		t.Fatal("the built-in world has no closed door")
+	}
+	w.SetDoor(door, dir, false, false)
+	st.apply(w.TakeDelta())
+	// An item whose prototype was deleted from the area files since.
+	st.items[999999] = world.ItemRecord{ID: 999999, Proto: "thornwick.gone", Kind: world.InRoom, Holder: "thornwick.square", Seq: 1}
+	w2 := restoredWorld(t, st.snapshot())
+	if ex := w2.Room(door.ID).Exits[dir]; ex.Closed {
+		t.Errorf("the door %s of %s was saved open and came back closed", dir, door.ID)
+	}
+	d := w2.TakeDelta()
+	if !slices.Contains(d.GoneItems, 999999) {
+		t.Errorf("the item of a deleted prototype is not dropped from the save: gone %v", d.GoneItems)
+	}
+	if len(d.Items) != 0 || len(d.Mobs) != 0 {
+		t.Errorf("a restored world rewrote %d items and %d NPCs that did not change", len(d.Items), len(d.Mobs))
+	}
+}
+
+func TestResetRespawnsOnlyWhatIsMissing(t *testing.T) {
+	bp, err := area.Load(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.New(world.Config{Rand: rand.New(rand.NewPCG(1, 2)), Host: &fakeHost{departed: map[string]world.PlayerRecord{}},
+		Tick: 100 * 1e6}, bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := census(t, w)
+	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
+	w.Do(alice, "get stick")
+	ticks := int(area.DefaultReset / (100 * 1e6))
+	for range ticks - 1 {
+		w.Tick()
+	}
+	if got := census(t, w)["thornwick.walking_stick"]; got != 1 {
+		t.Fatalf("before the reset %d sticks, want 1", got)
+	}
+	w.Tick()
+	after := census(t, w)
+	if after["thornwick.walking_stick"] != 2 {
+		t.Errorf("after the reset %d sticks, want 2 (one carried, one respawned)", after["thornwick.walking_stick"])
+	}
+	for proto, n := range before {
+		if proto != "thornwick.walking_stick" && after[proto] != n {
+			t.Errorf("%s: %d before the reset, %d after", proto, n, after[proto])
+		}
 	}
 }

@@ -11,8 +11,10 @@ func (w *World) SetDoor(r *Room, d Dir, closed, locked bool) bool {
 		return false
 	}
 	ex.Closed, ex.Locked = closed, locked && closed
+	w.touchExit(r, d)
 	if back := ex.To.Exits[d.Reverse()]; back != nil && back.To == r {
 		back.Closed, back.Locked = ex.Closed, ex.Locked
+		w.touchExit(ex.To, d.Reverse())
 	}
 	return true
 }

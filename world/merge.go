@@ -108,9 +108,7 @@ func (w *World) Merge(bp *Blueprint) MergeReport {
 	}
 	w.help = bp.Help
 	for _, r := range added {
-		for _, sp := range r.Spawns {
-			w.spawn(r, sp)
-		}
+		w.resetRoom(r) // prototypes were checked at load
 	}
 	return rep
 }

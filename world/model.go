@@ -1,11 +1,18 @@
 package world
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Area is a named group of rooms that builders write as one file.
 type Area struct {
 	ID, Name, Author string
 	Rooms            []*Room
+	// Reset is how often the area respawns what is missing from its rooms'
+	// spawn lists; 0 never does.
+	Reset     time.Duration
+	nextReset uint64 // tick of the next reset
 }
 
 // Room is a place. Its contents are owned by the world and change only
@@ -71,6 +78,9 @@ type Item struct {
 	ID    uint64
 	Proto *ItemProto
 	in    Holder // where it is: exactly one place
+	seq   uint64 // when it arrived there: orders a holder's items
+	spawn string // the spawn slot that made it, "" if none
+	dirty bool   // changed since the last snapshot
 }
 
 // Holder is anything items can be in: a *Room, a *Player or a *Mobile.
@@ -100,6 +110,8 @@ type Mobile struct {
 	Room  *Room // nil once removed
 	Items []*Item
 	Attrs map[string]float64 // numeric attributes scripts may read and change
+	spawn string             // the spawn slot that made it, "" if none
+	dirty bool               // changed since the last snapshot
 }
 
 // Link is how the world reaches a player's connection. The engine implements

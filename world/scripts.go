@@ -26,6 +26,20 @@ type Scripts interface {
 	Removed(owner Scripted)
 	// Tick runs the timers and heartbeats due at w's current tick.
 	Tick(w *World)
+
+	// SaveState encodes owner's script state, nil if it has none;
+	// LoadState gives a restored owner its saved state before Spawned.
+	SaveState(owner Scripted) []byte
+	LoadState(owner Scripted, data []byte)
+	// TakeStates returns the state of the entities whose state may have
+	// changed since the last call (and did), and forgets them.
+	TakeStates() []ScriptState
+}
+
+// ScriptState is one entity's encoded script state; nil Data: none.
+type ScriptState struct {
+	Owner Scripted
+	Data  []byte
 }
 
 // noScripts is the Scripts of a world without any.
@@ -36,6 +50,9 @@ func (noScripts) Has(Scripted, string) bool          { return false }
 func (noScripts) Spawned(Scripted)                   {}
 func (noScripts) Removed(Scripted)                   {}
 func (noScripts) Tick(*World)                        {}
+func (noScripts) SaveState(Scripted) []byte          { return nil }
+func (noScripts) LoadState(Scripted, []byte)         {}
+func (noScripts) TakeStates() []ScriptState          { return nil }
 
 // hook calls a hook if owner has a behaviour at all, so the common case
 // (no script) costs one string comparison.
@@ -47,27 +64,19 @@ func (w *World) hook(owner Scripted, name string, args ...any) bool {
 }
 
 // SetScripts installs the behaviour runner; entities already in the world
-// are announced to it as if just spawned.
+// are announced to it as if just spawned, with the script state a restored
+// world saved for them.
 func (w *World) SetScripts(s Scripts) {
 	w.cfg.Scripts = s
-	for _, a := range w.areas {
-		for _, r := range a.Rooms {
-			if r.Script != "" {
-				s.Spawned(r)
-			}
-			for _, m := range r.Mobs {
-				if m.Proto.Script != "" {
-					s.Spawned(m)
-				}
-				for _, it := range scripted(m.Items) {
-					s.Spawned(it)
-				}
-			}
-			for _, it := range scripted(r.Items) {
-				s.Spawned(it)
+	w.eachScripted(func(x Scripted) {
+		if len(w.pending) > 0 {
+			if data, ok := w.pending[EntityKey(x)]; ok {
+				s.LoadState(x, data)
 			}
 		}
-	}
+		s.Spawned(x)
+	})
+	w.pending = nil
 }
 
 // scripted returns the things in lists that have a behaviour, as a copy

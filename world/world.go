@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Blueprint is a loaded world definition: areas with their rooms linked by
@@ -51,6 +52,13 @@ type Config struct {
 	// LinkDeadTicks is how long a player whose connection dropped stays in
 	// the world before being saved and removed; 0 removes at the next tick.
 	LinkDeadTicks uint64
+	// Tick is how long one tick lasts, to turn areas' reset intervals into
+	// ticks; 0 means 100ms.
+	Tick time.Duration
+	// Restore is the saved world to continue from: its items, NPCs, doors
+	// and script state replace the blueprint's spawns, and a reset then
+	// adds only what is missing. Nil builds the world fresh.
+	Restore *Snapshot
 }
 
 // World is the whole mutable game state.
@@ -65,10 +73,22 @@ type World struct {
 	help     []HelpTopic
 	commands *commandTable
 
-	players map[string]*Player   // by Key, including link-dead ones
-	dirty   map[*Player]struct{} // changed since TakeDirty last ran
+	players map[string]*Player // by Key, including link-dead ones
 	tick    uint64
-	nextID  uint64
+	nextID  uint64 // the last id given to an item or NPC
+	nextSeq uint64 // the last arrival order given to an item
+
+	// What changed since the last snapshot (see persist.go).
+	dirtyPlayers map[string]*Player // by Key: a player who leaves and comes back is one row
+	dirtyItems   []*Item
+	goneItems    []uint64
+	dirtyMobs    []*Mobile
+	goneMobs     []uint64
+	dirtyExits   map[exitKey]struct{}
+	leftStates   []StateRecord      // script state of items that left with their player
+	urgent       bool               // something happened that must be saved at once
+	slots        map[string]any     // spawn slot -> the *Item or *Mobile it made
+	pending      map[string][]byte  // restored script state, until SetScripts
 }
 
 // New builds a world from bp and places everything its rooms spawn.
@@ -82,6 +102,9 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 	if cfg.Scripts == nil {
 		cfg.Scripts = noScripts{}
 	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 100 * time.Millisecond
+	}
 	start := bp.Rooms[bp.Start]
 	if start == nil {
 		return nil, fmt.Errorf("world: start room %q does not exist", bp.Start)
@@ -91,41 +114,34 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 		rooms: bp.Rooms, items: bp.Items, mobs: bp.Mobs, help: bp.Help,
 		commands: newCommandTable(builtinCommands()),
 		players:  make(map[string]*Player),
-		dirty:    make(map[*Player]struct{}),
+
+		dirtyPlayers: make(map[string]*Player),
+		dirtyExits:   make(map[exitKey]struct{}),
+		slots:        make(map[string]any),
+	}
+	if cfg.Restore != nil {
+		w.restore(cfg.Restore)
 	}
 	for _, a := range w.areas {
-		for _, r := range a.Rooms {
-			for _, sp := range r.Spawns {
-				if err := w.spawn(r, sp); err != nil {
-					return nil, fmt.Errorf("world: room %s: %w", r.ID, err)
-				}
-			}
+		if err := w.resetArea(a); err != nil {
+			return nil, fmt.Errorf("world: %w", err)
 		}
 	}
 	return w, nil
 }
 
-func (w *World) spawn(r *Room, sp Spawn) error {
-	switch sp.Kind {
-	case SpawnItem:
-		_, err := w.SpawnItem(r, sp.Proto)
-		return err
-	case SpawnMob:
-		_, err := w.SpawnMob(r, sp.Proto)
-		return err
-	}
-	return nil
-}
-
 // SpawnMob places a new mobile made from a prototype in r.
-func (w *World) SpawnMob(r *Room, proto string) (*Mobile, error) {
+func (w *World) SpawnMob(r *Room, proto string) (*Mobile, error) { return w.spawnMob(r, proto, "") }
+
+func (w *World) spawnMob(r *Room, proto, slot string) (*Mobile, error) {
 	p := w.mobs[proto]
 	if p == nil {
 		return nil, fmt.Errorf("no mobile prototype %q", proto)
 	}
 	w.nextID++
-	m := &Mobile{ID: w.nextID, Proto: p, Room: r}
+	m := &Mobile{ID: w.nextID, Proto: p, Room: r, spawn: slot}
 	r.Mobs = append(r.Mobs, m)
+	w.touchMob(m)
 	if p.Script != "" {
 		w.cfg.Scripts.Spawned(m)
 	}
@@ -142,6 +158,7 @@ func (w *World) RemoveMob(m *Mobile) {
 	}
 	m.Room.Mobs = remove(m.Room.Mobs, m)
 	m.Room = nil
+	w.goneMobs = append(w.goneMobs, m.ID)
 	w.cfg.Scripts.Removed(m) // also unscripted: scripts may hold it or its state
 }
 
@@ -149,13 +166,15 @@ func (w *World) RemoveMob(m *Mobile) {
 func (w *World) Rand() *rand.Rand { return w.cfg.Rand }
 
 // SpawnItem makes a new item from a prototype in h.
-func (w *World) SpawnItem(h Holder, proto string) (*Item, error) {
+func (w *World) SpawnItem(h Holder, proto string) (*Item, error) { return w.spawnItem(h, proto, "") }
+
+func (w *World) spawnItem(h Holder, proto, slot string) (*Item, error) {
 	p := w.items[proto]
 	if p == nil {
 		return nil, fmt.Errorf("no item prototype %q", proto)
 	}
 	w.nextID++
-	it := &Item{ID: w.nextID, Proto: p}
+	it := &Item{ID: w.nextID, Proto: p, spawn: slot}
 	w.MoveItem(it, h)
 	if p.Script != "" {
 		w.cfg.Scripts.Spawned(it)
@@ -171,10 +190,18 @@ func (w *World) MoveItem(it *Item, h Holder) {
 		*list = remove(*list, it)
 		w.touchHolder(it.in)
 	}
+	w.put(it, h)
+	w.touchHolder(h)
+}
+
+// put places an item that is nowhere at the end of h's list.
+func (w *World) put(it *Item, h Holder) {
 	it.in = h
+	w.nextSeq++
+	it.seq = w.nextSeq
 	list := h.itemList()
 	*list = append(*list, it)
-	w.touchHolder(h)
+	w.touchItem(it)
 }
 
 // RemoveItem destroys it.
@@ -186,12 +213,16 @@ func (w *World) RemoveItem(it *Item) {
 	*list = remove(*list, it)
 	w.touchHolder(it.in)
 	it.in = nil
+	w.goneItems = append(w.goneItems, it.ID)
 	w.cfg.Scripts.Removed(it) // also unscripted: scripts may hold it or its state
 }
 
 func (w *World) touchHolder(h Holder) {
-	if p, ok := h.(*Player); ok {
-		w.touch(p)
+	switch x := h.(type) {
+	case *Player:
+		w.touch(x)
+	case *Mobile:
+		w.touchMob(x)
 	}
 }
 
@@ -236,6 +267,11 @@ func (w *World) PlayerCount() int { return len(w.players) }
 func (w *World) Tick() {
 	w.tick++
 	w.cfg.Scripts.Tick(w)
+	for _, a := range w.areas {
+		if a.Reset > 0 && w.tick >= a.nextReset {
+			w.resetArea(a) // prototypes were checked at load; a vanished one is skipped
+		}
+	}
 	for _, p := range w.players {
 		if p.link == nil && w.tick-p.linkDeadTick >= w.cfg.LinkDeadTicks {
 			p.Room.send(fmt.Sprintf("%s's body fades from the world.", p.Name), p)
@@ -249,24 +285,19 @@ type PlayerRecord struct {
 	Name  string
 	Role  Role
 	Room  string             // room id
-	Items []string           // item prototype ids, in carrying order
+	Items []ItemRecord       // what the character carries, in carrying order, with script state
 	Attrs map[string]float64 // attributes scripts set
 }
 
-// Record captures p's state for saving.
+// Record captures p's state for saving, without the script state of what
+// p carries (Remove adds that).
 func (p *Player) Record() PlayerRecord {
-	rec := PlayerRecord{Name: p.Name, Role: p.Role}
-	if len(p.Attrs) > 0 {
-		rec.Attrs = make(map[string]float64, len(p.Attrs))
-		for k, v := range p.Attrs {
-			rec.Attrs[k] = v
-		}
-	}
+	rec := PlayerRecord{Name: p.Name, Role: p.Role, Attrs: copyAttrs(p.Attrs)}
 	if p.Room != nil {
 		rec.Room = p.Room.ID
 	}
 	for _, it := range p.Items {
-		rec.Items = append(rec.Items, it.Proto.ID)
+		rec.Items = append(rec.Items, it.record())
 	}
 	return rec
 }
@@ -291,8 +322,13 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 		return p
 	}
 	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, link: link, loginTick: w.tick}
-	for _, proto := range rec.Items {
-		w.SpawnItem(p, proto) // a prototype removed since the save is skipped
+	for _, ir := range rec.Items {
+		if it := w.restoreItem(ir, p); it != nil && it.Proto.Script != "" {
+			if ir.State != nil {
+				w.cfg.Scripts.LoadState(it, ir.State)
+			}
+			w.cfg.Scripts.Spawned(it)
+		}
 	}
 	room := w.rooms[rec.Room]
 	if room == nil {
@@ -318,21 +354,28 @@ func (w *World) Disconnect(p *Player, link Link) {
 }
 
 // Remove takes p out of the world without a word (shutdown) and returns its
-// state to save.
+// state to save, with the script state of what it carries. The character's
+// row and its items' rows go into the next snapshot.
 func (w *World) Remove(p *Player) PlayerRecord {
 	rec := p.Record()
-	for _, it := range p.Items { // they leave with the player, in the record
+	for i, it := range p.Items { // they leave with the player, in the record
+		if it.Proto.Script == "" {
+			continue
+		}
+		rec.Items[i].State = w.cfg.Scripts.SaveState(it)
+		w.leftStates = append(w.leftStates, StateRecord{Entity: EntityKey(it), Data: rec.Items[i].State})
 		w.cfg.Scripts.Removed(it)
 	}
 	w.unplace(p)
 	delete(w.players, p.Key())
-	delete(w.dirty, p)
+	w.touch(p) // the snapshot writes its last state
 	return rec
 }
 
 func (w *World) depart(p *Player, reason string) {
 	link := p.link
 	rec := w.Remove(p)
+	w.urgent = true
 	w.cfg.Host.Depart(rec, link, reason)
 }
 
@@ -340,27 +383,6 @@ func (w *World) place(p *Player, r *Room) {
 	p.Room = r
 	r.Players = append(r.Players, p)
 	w.touch(p)
-}
-
-// touch marks p as changed, so the next periodic save includes it.
-func (w *World) touch(p *Player) { w.dirty[p] = struct{}{} }
-
-// Touch is touch for changes made outside the world's rules (scripts).
-func (w *World) Touch(p *Player) {
-	if w.players[p.Key()] == p {
-		w.touch(p)
-	}
-}
-
-// TakeDirty returns the records of players changed since the last call and
-// forgets them. Players who left are not included: Host.Depart had them.
-func (w *World) TakeDirty() []PlayerRecord {
-	recs := make([]PlayerRecord, 0, len(w.dirty))
-	for p := range w.dirty {
-		recs = append(recs, p.Record())
-	}
-	clear(w.dirty)
-	return recs
 }
 
 func (w *World) unplace(p *Player) {

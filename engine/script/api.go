@@ -193,6 +193,7 @@ func hostOf(L *lua.LState) *Host {
 
 // state is an entity's state table, made on first use.
 func (h *Host) state(owner world.Scripted) *lua.LTable {
+	h.touched[owner] = struct{}{} // whoever reaches it may change it: check at the next save
 	t := h.states[owner]
 	if t == nil {
 		t = h.L.NewTable()
@@ -580,9 +581,7 @@ func attrSet(L *lua.LState) int {
 		L.RaiseError("too many attributes (64 at most)")
 	}
 	(*attrs)[name] = v
-	if p, ok := L.CheckUserData(1).Value.(*world.Player); ok {
-		hostOf(L).w.Touch(p) // saved with the next periodic save
-	}
+	hostOf(L).w.Touch(L.CheckUserData(1).Value) // saved with the next snapshot
 	return 0
 }
 

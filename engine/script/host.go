@@ -51,6 +51,8 @@ type Host struct {
 	scripts map[string]*compiled           // by path, e.g. "thornwick/crier.lua"
 	objects map[any]*lua.LUserData         // rooms, mobiles, items: one userdata each
 	states  map[world.Scripted]*lua.LTable // per-entity state
+	touched map[world.Scripted]struct{}    // whose state was reached since the last TakeStates
+	saved   map[world.Scripted]uint64      // hash of the state last handed out for saving
 	beats   [][]world.Scripted             // heartbeat buckets, one per tick of a second
 	timers  timerHeap
 	depth   int // nesting of calls into Lua (a hook that triggers a hook)
@@ -98,6 +100,8 @@ func New(cfg Config, fsys fs.FS) (*Host, error) {
 		scripts: make(map[string]*compiled),
 		objects: make(map[any]*lua.LUserData),
 		states:  make(map[world.Scripted]*lua.LTable),
+		touched: make(map[world.Scripted]struct{}),
+		saved:   make(map[world.Scripted]uint64),
 		beats:   make([][]world.Scripted, cfg.TicksPerSecond),
 	}
 	h.budget = newBudget()
@@ -358,6 +362,8 @@ func (h *Host) Removed(owner world.Scripted) {
 	}
 	h.timers.cancelOwner(owner)
 	delete(h.states, owner)
+	delete(h.touched, owner)
+	delete(h.saved, owner)
 	delete(h.objects, owner)
 }
 
@@ -399,6 +405,7 @@ func (h *Host) checkMemory(bucket int) {
 			continue
 		}
 		h.states[owner] = h.L.NewTable()
+		h.touched[owner] = struct{}{}
 		if sc := h.scripts[owner.Behaviour()]; sc != nil {
 			h.failed(sc, fmt.Errorf("%s: state of %s held over %d entries and was emptied", sc.path, describe(owner), MaxStateEntries))
 		}

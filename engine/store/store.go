@@ -51,6 +51,55 @@ var migrations = []string{
 		added_at INTEGER NOT NULL,           -- Unix seconds
 		PRIMARY KEY (name_key, key)
 	) STRICT;`,
+	// 4: the whole world, not only characters; the event journal.
+	`CREATE TABLE world_meta (
+		key   TEXT PRIMARY KEY,  -- next_id, next_seq, saved_at
+		value TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE items (
+		id          INTEGER PRIMARY KEY,          -- stable across restarts
+		proto       TEXT NOT NULL,                -- item prototype id, "<area>.<key>"
+		holder_kind TEXT NOT NULL CHECK (holder_kind IN ('room', 'player', 'mob')),
+		holder      TEXT NOT NULL,                -- room id, characters.name_key, or mobs.id
+		seq         INTEGER NOT NULL,             -- arrival order: a holder's items sort by it
+		spawn       TEXT NOT NULL DEFAULT ''      -- the area reset slot that made it
+	) STRICT;
+	CREATE INDEX items_by_holder ON items (holder_kind, holder);
+	CREATE TABLE mobs (
+		id    INTEGER PRIMARY KEY,
+		proto TEXT NOT NULL,                      -- NPC prototype id
+		room  TEXT NOT NULL,
+		attrs TEXT NOT NULL DEFAULT '{}',         -- JSON object of name: number
+		spawn TEXT NOT NULL DEFAULT ''
+	) STRICT;
+	CREATE TABLE exits (
+		room   TEXT NOT NULL,
+		dir    TEXT NOT NULL,                     -- north, ..., southwest
+		closed INTEGER NOT NULL,
+		locked INTEGER NOT NULL,
+		PRIMARY KEY (room, dir)
+	) STRICT;
+	CREATE TABLE script_state (
+		entity TEXT PRIMARY KEY,                  -- room:<id>, mob:<id>, item:<id>
+		state  TEXT NOT NULL                      -- JSON, see docs/lua.md
+	) STRICT;
+	CREATE TABLE events (
+		id      INTEGER PRIMARY KEY,
+		at      INTEGER NOT NULL,                 -- Unix milliseconds
+		shard   TEXT NOT NULL,
+		kind    TEXT NOT NULL,                    -- login, logout, command, move, death, give, script_error, admin
+		actor   TEXT NOT NULL DEFAULT '',
+		target  TEXT NOT NULL DEFAULT '',
+		room    TEXT NOT NULL DEFAULT '',
+		details TEXT NOT NULL DEFAULT '{}'        -- JSON object
+	) STRICT;
+	CREATE INDEX events_by_time ON events (at);
+	CREATE INDEX events_by_kind ON events (kind, at);
+	INSERT INTO items (id, proto, holder_kind, holder, seq)
+		SELECT row_number() OVER (ORDER BY c.name_key, CAST(j.key AS INTEGER)), j.value, 'player', c.name_key,
+			row_number() OVER (ORDER BY c.name_key, CAST(j.key AS INTEGER))
+		FROM characters c, json_each(c.inventory) j;
+	ALTER TABLE characters DROP COLUMN inventory;`,
 }
 
 // SchemaVersion is the version this binary writes.
@@ -117,13 +166,14 @@ type Character struct {
 	Record world.PlayerRecord
 }
 
-// Character loads name (any case).
+// Character loads name (any case) with what it carries.
 func (s *Store) Character(ctx context.Context, name string) (*Character, error) {
 	var c Character
-	var role, inv, hash, attrs string
+	var role, hash, attrs string
+	key := strings.ToLower(name)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT name, password_hash, role, room, inventory, attrs FROM characters WHERE name_key = ?`,
-		strings.ToLower(name)).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &inv, &attrs)
+		`SELECT name, password_hash, role, room, attrs FROM characters WHERE name_key = ?`,
+		key).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &attrs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -134,11 +184,29 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 	if c.Record.Role, err = world.ParseRole(role); err != nil {
 		return nil, fmt.Errorf("load character %s: %w", name, err)
 	}
-	if err := json.Unmarshal([]byte(inv), &c.Record.Items); err != nil {
-		return nil, fmt.Errorf("load character %s: inventory: %w", name, err)
-	}
 	if err := json.Unmarshal([]byte(attrs), &c.Record.Attrs); err != nil {
 		return nil, fmt.Errorf("load character %s: attrs: %w", name, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.proto, i.seq, i.spawn, s.state FROM items i
+		LEFT JOIN script_state s ON s.entity = 'item:' || i.id
+		WHERE i.holder_kind = 'player' AND i.holder = ? ORDER BY i.seq`, key)
+	if err != nil {
+		return nil, fmt.Errorf("load character %s: items: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it := world.ItemRecord{Kind: world.InPlayer, Holder: key}
+		var state sql.NullString
+		if err := rows.Scan(&it.ID, &it.Proto, &it.Seq, &it.Spawn, &state); err != nil {
+			return nil, fmt.Errorf("load character %s: items: %w", name, err)
+		}
+		if state.Valid {
+			it.State = []byte(state.String)
+		}
+		c.Record.Items = append(c.Record.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load character %s: items: %w", name, err)
 	}
 	return &c, nil
 }
@@ -199,38 +267,6 @@ func (s *Store) TouchLogin(ctx context.Context, name string) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE characters SET last_login = ? WHERE name_key = ?`,
 		time.Now().Unix(), strings.ToLower(name))
 	return err
-}
-
-// SaveCharacters writes characters' state in one transaction: all of them
-// or none. Password and creation time are untouched.
-func (s *Store) SaveCharacters(ctx context.Context, recs []world.PlayerRecord) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save characters: %w", err)
-	}
-	defer tx.Rollback()
-	st, err := tx.PrepareContext(ctx,
-		`UPDATE characters SET role = ?, room = ?, inventory = ?, attrs = ?, saved_at = ? WHERE name_key = ?`)
-	if err != nil {
-		return fmt.Errorf("save characters: %w", err)
-	}
-	defer st.Close()
-	now := time.Now().Unix()
-	for _, r := range recs {
-		items := r.Items
-		if items == nil {
-			items = []string{}
-		}
-		inv, _ := json.Marshal(items)
-		attrs := []byte("{}")
-		if len(r.Attrs) > 0 {
-			attrs, _ = json.Marshal(r.Attrs)
-		}
-		if _, err := st.ExecContext(ctx, r.Role.String(), r.Room, string(inv), string(attrs), now, strings.ToLower(r.Name)); err != nil {
-			return fmt.Errorf("save character %s: %w", r.Name, err)
-		}
-	}
-	return tx.Commit()
 }
 
 // MaxSSHKeys is how many public keys one character may register.

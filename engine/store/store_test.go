@@ -40,9 +40,12 @@ func TestCharactersRoundTrip(t *testing.T) {
 	if role, _ := s.CreateCharacter(ctx, "Carol", []byte("x"), "carol"); role != world.RoleAdmin {
 		t.Fatalf("-admin name: role %v", role)
 	}
-	rec := world.PlayerRecord{Name: "Bob", Role: world.RoleBuilder, Room: "town.square", Items: []string{"town.lamp", "town.lamp"},
-		Attrs: map[string]float64{"quest": 2}}
-	if err := s.SaveCharacters(ctx, []world.PlayerRecord{rec}); err != nil {
+	rec := world.PlayerRecord{Name: "Bob", Role: world.RoleBuilder, Room: "town.square", Attrs: map[string]float64{"quest": 2}}
+	d := &world.Delta{Players: []world.PlayerRecord{rec}, Items: []world.ItemRecord{
+		{ID: 7, Proto: "town.lamp", Kind: world.InPlayer, Holder: "bob", Seq: 9},
+		{ID: 3, Proto: "town.lamp", Kind: world.InPlayer, Holder: "bob", Seq: 4},
+	}, States: []world.StateRecord{{Entity: "item:7", Data: []byte(`{"lit":true}`)}}}
+	if err := s.SaveDelta(ctx, d); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -55,6 +58,9 @@ func TestCharactersRoundTrip(t *testing.T) {
 	if string(c.Hash) != "hash-b" || c.Record.Name != "Bob" || c.Record.Role != world.RoleBuilder ||
 		c.Record.Room != "town.square" || len(c.Record.Items) != 2 || c.Record.Attrs["quest"] != 2 {
 		t.Fatalf("reloaded %+v", c)
+	}
+	if it := c.Record.Items; it[0].ID != 3 || it[1].ID != 7 || string(it[1].State) != `{"lit":true}` || it[0].State != nil {
+		t.Fatalf("items not in carrying order with their state: %+v", it)
 	}
 	if _, err := s.Character(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing character: %v", err)

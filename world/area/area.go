@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -25,6 +26,10 @@ import (
 // MaxFileSize bounds what one file may hold, so a runaway file cannot
 // exhaust memory at load.
 const MaxFileSize = 4 << 20
+
+// DefaultReset is how often an area that does not say respawns what is
+// missing from its rooms.
+const DefaultReset = 10 * time.Minute
 
 // maxErrors is how many problems one load reports before it stops listing.
 const maxErrors = 50
@@ -118,6 +123,7 @@ type areaDef struct {
 	id    str
 	name  string
 	auth  string
+	reset time.Duration
 	rooms []roomDef
 	items []protoDef
 	mobs  []protoDef
@@ -154,7 +160,7 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 	if root == nil {
 		return nil
 	}
-	f := fields(file, root, errs, "area", "name", "author", "rooms", "items", "mobs")
+	f := fields(file, root, errs, "area", "name", "author", "reset", "rooms", "items", "mobs")
 	def := &areaDef{file: file, id: text(file, f["area"], errs)}
 	want := strings.TrimSuffix(path.Base(file), ".yaml")
 	switch {
@@ -169,6 +175,20 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 		def.name = def.id.value
 	}
 	def.auth = text(file, f["author"], errs).value
+	def.reset = DefaultReset
+	if n := f["reset"]; n != nil {
+		switch v := text(file, n, errs); v.value {
+		case "never":
+			def.reset = 0
+		default:
+			d, err := time.ParseDuration(v.value)
+			if err != nil || d < time.Second {
+				errs.add(file, v.line, fmt.Sprintf("reset must be a duration of at least a second (10m, 1h30m) or never, not %q", v.value))
+			} else {
+				def.reset = d
+			}
+		}
+	}
 
 	eachEntry(file, f["rooms"], errs, func(key str, n *yaml.Node) {
 		rf := fields(file, n, errs, "name", "desc", "exits", "items", "mobs", "script")
@@ -320,7 +340,7 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 			continue
 		}
 		seenArea[def.id.value] = def.file
-		a := &world.Area{ID: def.id.value, Name: def.name, Author: def.auth}
+		a := &world.Area{ID: def.id.value, Name: def.name, Author: def.auth, Reset: def.reset}
 		bp.Areas = append(bp.Areas, a)
 		for i := range def.rooms {
 			rd := &def.rooms[i]

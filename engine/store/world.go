@@ -1,0 +1,343 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"shardmud/world"
+)
+
+// SaveDelta applies one world delta in one transaction: after a crash the
+// database holds the world as of the last delta that committed, whole.
+// Characters must exist already (accounts are created at login).
+func (s *Store) SaveDelta(ctx context.Context, d *world.Delta) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save world: %w", err)
+	}
+	defer tx.Rollback()
+	if err := saveDelta(ctx, tx, d); err != nil {
+		return fmt.Errorf("save world: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save world: %w", err)
+	}
+	return nil
+}
+
+// stmts prepares statements in a transaction and closes them together.
+type stmts struct {
+	tx   *sql.Tx
+	list []*sql.Stmt
+	err  error
+}
+
+func (p *stmts) prepare(ctx context.Context, q string) *sql.Stmt {
+	if p.err != nil {
+		return nil
+	}
+	st, err := p.tx.PrepareContext(ctx, q)
+	if err != nil {
+		p.err = err
+		return nil
+	}
+	p.list = append(p.list, st)
+	return st
+}
+
+func (p *stmts) close() {
+	for _, st := range p.list {
+		st.Close()
+	}
+}
+
+func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
+	now := time.Now().Unix()
+	ps := &stmts{tx: tx}
+	defer ps.close()
+	if len(d.Players) > 0 {
+		st := ps.prepare(ctx, `UPDATE characters SET role = ?, room = ?, attrs = ?, saved_at = ? WHERE name_key = ?`)
+		if ps.err != nil {
+			return ps.err
+		}
+		for _, r := range d.Players {
+			if _, err := st.ExecContext(ctx, r.Role.String(), r.Room, attrsJSON(r.Attrs), now, world.PlayerKey(r.Name)); err != nil {
+				return fmt.Errorf("character %s: %w", r.Name, err)
+			}
+		}
+	}
+	if len(d.Items) > 0 {
+		st := ps.prepare(ctx, `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, holder_kind = excluded.holder_kind,
+			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn`)
+		if ps.err != nil {
+			return ps.err
+		}
+		for _, it := range d.Items {
+			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, string(it.Kind), it.Holder, int64(it.Seq), it.Spawn); err != nil {
+				return fmt.Errorf("item %d: %w", it.ID, err)
+			}
+		}
+	}
+	if len(d.Mobs) > 0 {
+		st := ps.prepare(ctx, `INSERT INTO mobs (id, proto, room, attrs, spawn) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, room = excluded.room,
+			attrs = excluded.attrs, spawn = excluded.spawn`)
+		if ps.err != nil {
+			return ps.err
+		}
+		for _, m := range d.Mobs {
+			if _, err := st.ExecContext(ctx, int64(m.ID), m.Proto, m.Room, attrsJSON(m.Attrs), m.Spawn); err != nil {
+				return fmt.Errorf("NPC %d: %w", m.ID, err)
+			}
+		}
+	}
+	if err := deleteGone(ctx, ps, "items", "item", d.GoneItems); err != nil {
+		return err
+	}
+	if err := deleteGone(ctx, ps, "mobs", "mob", d.GoneMobs); err != nil {
+		return err
+	}
+	if len(d.Exits) > 0 {
+		st := ps.prepare(ctx, `INSERT INTO exits (room, dir, closed, locked) VALUES (?, ?, ?, ?)
+			ON CONFLICT (room, dir) DO UPDATE SET closed = excluded.closed, locked = excluded.locked`)
+		if ps.err != nil {
+			return ps.err
+		}
+		for _, e := range d.Exits {
+			if _, err := st.ExecContext(ctx, e.Room, e.Dir.String(), e.Closed, e.Locked); err != nil {
+				return fmt.Errorf("exit %s of %s: %w", e.Dir, e.Room, err)
+			}
+		}
+	}
+	if len(d.States) > 0 {
+		put := ps.prepare(ctx, `INSERT INTO script_state (entity, state) VALUES (?, ?)
+			ON CONFLICT (entity) DO UPDATE SET state = excluded.state`)
+		del := ps.prepare(ctx, `DELETE FROM script_state WHERE entity = ?`)
+		if ps.err != nil {
+			return ps.err
+		}
+		for _, st := range d.States {
+			var err error
+			if st.Data == nil {
+				_, err = del.ExecContext(ctx, st.Entity)
+			} else {
+				_, err = put.ExecContext(ctx, st.Entity, string(st.Data))
+			}
+			if err != nil {
+				return fmt.Errorf("script state of %s: %w", st.Entity, err)
+			}
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('next_id', ?), ('next_seq', ?), ('saved_at', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+		strconv.FormatUint(d.NextID, 10), strconv.FormatUint(d.NextSeq, 10), strconv.FormatInt(now, 10))
+	return err
+}
+
+// deleteGone deletes destroyed items or NPCs and their script state.
+func deleteGone(ctx context.Context, ps *stmts, table, kind string, ids []uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	row := ps.prepare(ctx, `DELETE FROM `+table+` WHERE id = ?`)
+	state := ps.prepare(ctx, `DELETE FROM script_state WHERE entity = ?`)
+	if ps.err != nil {
+		return ps.err
+	}
+	for _, id := range ids {
+		if _, err := row.ExecContext(ctx, int64(id)); err != nil {
+			return fmt.Errorf("delete %s %d: %w", kind, id, err)
+		}
+		if _, err := state.ExecContext(ctx, kind+":"+strconv.FormatUint(id, 10)); err != nil {
+			return fmt.Errorf("delete state of %s %d: %w", kind, id, err)
+		}
+	}
+	return nil
+}
+
+func attrsJSON(a map[string]float64) string {
+	if len(a) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+// Snapshot loads the saved world (everything but the characters, who come
+// back as they log in); nil if the database holds none yet.
+func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("load world: %w", err)
+	}
+	defer tx.Rollback()
+	meta := make(map[string]string)
+	rows, err := tx.QueryContext(ctx, `SELECT key, value FROM world_meta`)
+	if err != nil {
+		return nil, fmt.Errorf("load world: %w", err)
+	}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load world: %w", err)
+		}
+		meta[k] = v
+	}
+	rows.Close()
+	if meta["saved_at"] == "" {
+		return nil, nil
+	}
+	snap := &world.Snapshot{States: make(map[string][]byte)}
+	snap.NextID, _ = strconv.ParseUint(meta["next_id"], 10, 64)
+	snap.NextSeq, _ = strconv.ParseUint(meta["next_seq"], 10, 64)
+	err = each(ctx, tx, `SELECT id, proto, holder_kind, holder, seq, spawn FROM items WHERE holder_kind != 'player'`, func(r *sql.Rows) error {
+		var it world.ItemRecord
+		var kind string
+		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn); err != nil {
+			return err
+		}
+		it.Kind = world.HolderKind(kind)
+		snap.Items = append(snap.Items, it)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load world: items: %w", err)
+	}
+	err = each(ctx, tx, `SELECT id, proto, room, attrs, spawn FROM mobs`, func(r *sql.Rows) error {
+		var m world.MobRecord
+		var attrs string
+		if err := r.Scan(&m.ID, &m.Proto, &m.Room, &attrs, &m.Spawn); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(attrs), &m.Attrs); err != nil {
+			return fmt.Errorf("NPC %d: attrs: %w", m.ID, err)
+		}
+		snap.Mobs = append(snap.Mobs, m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load world: NPCs: %w", err)
+	}
+	err = each(ctx, tx, `SELECT room, dir, closed, locked FROM exits`, func(r *sql.Rows) error {
+		var e world.ExitRecord
+		var dir string
+		if err := r.Scan(&e.Room, &dir, &e.Closed, &e.Locked); err != nil {
+			return err
+		}
+		d, ok := world.ParseDir(dir)
+		if !ok {
+			return fmt.Errorf("exit of %s: %q is not a direction", e.Room, dir)
+		}
+		e.Dir = d
+		snap.Exits = append(snap.Exits, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load world: exits: %w", err)
+	}
+	err = each(ctx, tx, `SELECT entity, state FROM script_state WHERE entity NOT LIKE 'item:%'
+		OR CAST(substr(entity, 6) AS INTEGER) IN (SELECT id FROM items WHERE holder_kind != 'player')`, func(r *sql.Rows) error {
+		var k, v string
+		if err := r.Scan(&k, &v); err != nil {
+			return err
+		}
+		snap.States[k] = []byte(v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load world: script state: %w", err)
+	}
+	return snap, nil
+}
+
+func each(ctx context.Context, tx *sql.Tx, q string, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Event is one row of the journal.
+type Event struct {
+	At      time.Time
+	Kind    string // login, logout, command, move, death, give, script_error, admin
+	Actor   string
+	Target  string
+	Room    string
+	Details map[string]any // small: counts, addresses, verbs; never passwords or tells
+}
+
+// AppendEvents writes a batch of journal rows in one transaction.
+func (s *Store) AppendEvents(ctx context.Context, shard string, evs []Event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := tx.PrepareContext(ctx, `INSERT INTO events (at, shard, kind, actor, target, room, details) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer st.Close()
+	for _, e := range evs {
+		details := "{}"
+		if len(e.Details) > 0 {
+			b, err := json.Marshal(e.Details)
+			if err != nil {
+				return fmt.Errorf("journal: %s details: %w", e.Kind, err)
+			}
+			details = string(b)
+		}
+		if _, err := st.ExecContext(ctx, e.At.UnixMilli(), shard, e.Kind, e.Actor, e.Target, e.Room, details); err != nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return nil
+}
+
+// ErrReadOnly is returned by OpenReadOnly for a file without a schema.
+var ErrReadOnly = errors.New("not a shardmud database")
+
+// OpenReadOnly opens a database for reading only (reports, web pages),
+// while the server may be writing it. It never creates or migrates; a file
+// of another schema version than this binary's is refused.
+func OpenReadOnly(path string) (*Store, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000&_query_only=1")
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	var v int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	switch {
+	case v == 0:
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, ErrReadOnly)
+	case v != SchemaVersion:
+		db.Close()
+		return nil, fmt.Errorf("open database %s: schema version %d, this binary reads %d: start the server of this version once to upgrade it", path, v, SchemaVersion)
+	}
+	return &Store{db: db}, nil
+}
+
+// DB is the underlying database, for read-side queries (reports).
+func (s *Store) DB() *sql.DB { return s.db }
