@@ -123,9 +123,9 @@ type Server struct {
 	world    *world.World
 	scripts  *script.Host
 	departed map[string]*departure // last state of players who left, newer than what logins may read
-	busy     []*session                    // sessions that ran commands this tick or have some waiting
-	kick     []*session                    // sessions with output queued by the loop and no flusher yet
-	notices  []notice                      // the latest staff notices, replayed to staff as they log in
+	busy     []*session            // sessions that ran commands this tick or have some waiting
+	kick     []*session            // sessions with output queued by the loop and no flusher yet
+	notices  []notice              // the latest staff notices, replayed to staff as they log in
 }
 
 // New loads the world and opens the database; Start begins serving.
