@@ -19,6 +19,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "report" {
+		os.Exit(runReport(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	var cfg engine.Config
 	var worldDir string
 	flag.StringVar(&cfg.TelnetAddr, "telnet", ":4000", "telnet listen address (empty disables)")
