@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing/fstest"
 
+	"shardmud/engine/store"
 	"shardmud/world"
 	"shardmud/world/area"
 )
@@ -16,6 +17,18 @@ import (
 func (s *Server) reportScript(msg string) {
 	s.log.Warn("script", "msg", msg)
 	s.notifyStaff("{R[script]{x " + msg)
+	file, _, _ := strings.Cut(msg, ":")
+	s.journal.record(store.Event{Kind: "script_error", Target: file, Details: map[string]any{"message": msg}})
+}
+
+// audit journals a builder's or admin's command (its arguments cut short).
+func (s *Server) audit(c *world.Ctx) {
+	args := c.Args
+	if len(args) > 200 {
+		args = args[:200] + "..."
+	}
+	s.journal.record(store.Event{Kind: "admin", Actor: c.P.Name, Room: c.P.Room.ID,
+		Details: map[string]any{"command": c.Verb, "args": args}})
 }
 
 // builderCommands are the engine's commands for builders: they reach the
@@ -27,7 +40,10 @@ func (s *Server) builderCommands() []*world.Command {
 			Help: "Reloads area data and Lua scripts, all of them or one area's, without disconnecting anyone. " +
 				"Rooms keep who and what is in them, items and NPCs show their prototypes' new text, entities keep their script state; " +
 				"files that fail to load leave the old version running and the error is shown with file and line.",
-			Run: func(c *world.Ctx) { s.reload(c.P, strings.ToLower(strings.TrimSpace(c.Args))) },
+			Run: func(c *world.Ctx) {
+				s.audit(c)
+				s.reload(c.P, strings.ToLower(strings.TrimSpace(c.Args)))
+			},
 		},
 		{
 			Name: "lua", MinRole: world.RoleBuilder, Usage: "lua <code>",
@@ -38,6 +54,7 @@ func (s *Server) builderCommands() []*world.Command {
 					c.Send("Run what? (lua <code>)")
 					return
 				}
+				s.audit(c)
 				c.Send(s.scripts.Eval(c.P, c.Args))
 			},
 		},

@@ -51,6 +51,16 @@ const (
 	// messages to one client in that span go out in one write.
 	KickEvery = 64
 
-	// SaveQueueFlush is how often the saver writes what has queued up.
-	SaveQueueFlush = 200 * time.Millisecond
+	// JournalQueue is how many events wait for the journal writer before
+	// new ones are dropped (and counted): the game never waits for it.
+	JournalQueue = 8192
+	// JournalBatch is the most events written in one transaction, and
+	// JournalFlush the longest an event waits for its batch.
+	JournalBatch = 1024
+	JournalFlush = 500 * time.Millisecond
+	// JournalHeld is how many unwritten events a failing journal keeps for
+	// its retry; beyond that the oldest are dropped and counted.
+	JournalHeld = 65536
+	// OnlineSample is how often the number of players online is recorded.
+	OnlineSample = time.Minute
 )

@@ -295,6 +295,7 @@ func (s *session) create(typed, pw string) (world.PlayerRecord, bool, error) {
 		return s.storeFailed(err)
 	}
 	s.log.Info("character created", "name", name, "role", role)
+	s.created = true
 	s.say(fmt.Sprintf("Welcome, %s! Your character has been created.", name))
 	if role == world.RoleAdmin {
 		s.say("{YYou are an admin of this world.{x")

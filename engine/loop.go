@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"shardmud/engine/store"
 	"shardmud/world"
 )
 
@@ -33,6 +34,8 @@ func (s *Server) loop() {
 	defer tick.Stop()
 	save := time.NewTicker(s.cfg.SaveInterval)
 	defer save.Stop()
+	sample := time.NewTicker(OnlineSample)
+	defer sample.Stop()
 	handled := 0
 	for {
 		if len(s.kick) > 0 && (len(s.inbox) == 0 || handled >= KickEvery) {
@@ -57,6 +60,9 @@ func (s *Server) loop() {
 			s.stats.sample(start, s.world.PlayerCount())
 		case <-save.C:
 			s.snapshot()
+			s.flushCommandCounts()
+		case <-sample.C:
+			s.journal.record(store.Event{Kind: "online", Details: map[string]any{"players": s.world.PlayerCount()}})
 		case <-s.stopping:
 			s.farewell()
 			return
@@ -80,6 +86,7 @@ func (s *Server) handle(ev event) {
 		}
 		sess.player = s.world.Enter(rec, sess)
 		sess.log.Info("entered world", "name", rec.Name)
+		s.entered(sess)
 		s.replayNotices(sess.player)
 	case evLine:
 		if sess.player == nil { // quit or taken over meanwhile
@@ -150,6 +157,7 @@ func (s *Server) tick() {
 // queued for saving, and their connections closed after the message.
 func (s *Server) farewell() {
 	for _, p := range s.world.Players() {
+		s.left(p, "server shutdown")
 		link := p.Link()
 		p.Send("{YThe server is shutting down. Your character has been saved.{x")
 		s.world.Remove(p)
@@ -160,6 +168,9 @@ func (s *Server) farewell() {
 		}
 	}
 	s.snapshot()
+	s.flushCommandCounts()
+	s.journal.record(store.Event{Kind: "online", Details: map[string]any{"players": 0}})
+	s.journal.record(store.Event{Kind: "stop"})
 }
 
 // host is the engine's side of world.Host.
@@ -167,6 +178,7 @@ type host struct{ s *Server }
 
 func (h host) Depart(rec world.PlayerRecord, link world.Link, reason string) {
 	h.s.departed[world.PlayerKey(rec.Name)] = &departure{rec: rec}
+	h.s.left(rec, reason)
 	if sess, ok := link.(*session); ok {
 		sess.player = nil
 		sess.inGame.Store(false)

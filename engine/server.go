@@ -51,6 +51,7 @@ type Config struct {
 	PprofAddr    string        // net/http/pprof and /debug/vars; "" disables
 	SSHAddr      string        // "" disables SSH
 	SSHHostKey   string        // host key file, created if missing; default DBPath + ".hostkey"
+	Shard        string        // this shard's name in the journal; default "main"
 	Logger       *slog.Logger
 
 	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
@@ -75,6 +76,9 @@ func (c *Config) defaults() {
 	if c.Seed == 0 {
 		c.Seed = rand.Uint64()
 	}
+	if c.Shard == "" {
+		c.Shard = "main"
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -92,6 +96,7 @@ type Server struct {
 	log      *slog.Logger
 	store    *store.Store
 	saver    *saver
+	journal  *journal
 	limiter  *limiter
 	hashJobs chan func() // bcrypt work for the hashing workers
 	workers  sync.WaitGroup
@@ -120,12 +125,14 @@ type Server struct {
 	nextID   atomic.Uint64
 
 	// Engine-owned.
-	world    *world.World
-	scripts  *script.Host
-	departed map[string]*departure // last state of players who left, newer than what logins may read
-	busy     []*session            // sessions that ran commands this tick or have some waiting
-	kick     []*session            // sessions with output queued by the loop and no flusher yet
-	notices  []notice              // the latest staff notices, replayed to staff as they log in
+	world         *world.World
+	scripts       *script.Host
+	departed      map[string]*departure  // last state of players who left, newer than what logins may read
+	busy          []*session             // sessions that ran commands this tick or have some waiting
+	kick          []*session             // sessions with output queued by the loop and no flusher yet
+	notices       []notice               // the latest staff notices, replayed to staff as they log in
+	online        map[string]onlineSince // characters in the world: since when, and how they came
+	commandCounts map[cmdKey]int         // commands since the journal last had them
 }
 
 // New loads the world and opens the database; Start begins serving.
@@ -143,17 +150,20 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		store:    st,
-		limiter:  newLimiter(),
-		hashJobs: make(chan func(), MaxQueuedHashes),
-		inbox:    make(chan event, InboxSize),
-		stopping: make(chan struct{}),
-		loopDone: make(chan struct{}),
-		sessions: make(map[*session]struct{}),
-		departed: make(map[string]*departure),
+		cfg:           cfg,
+		log:           cfg.Logger,
+		store:         st,
+		limiter:       newLimiter(),
+		hashJobs:      make(chan func(), MaxQueuedHashes),
+		inbox:         make(chan event, InboxSize),
+		stopping:      make(chan struct{}),
+		loopDone:      make(chan struct{}),
+		sessions:      make(map[*session]struct{}),
+		departed:      make(map[string]*departure),
+		online:        make(map[string]onlineSince),
+		commandCounts: make(map[cmdKey]int),
 	}
+	s.journal = newJournal(st, cfg.Shard, s.log, s.journalProblem)
 	snap, err := st.Snapshot(context.Background())
 	if err != nil {
 		st.Close()
@@ -255,6 +265,9 @@ func (s *Server) Start() error {
 		go s.hashWorker()
 	}
 	go s.saver.run()
+	go s.journal.run()
+	s.journal.record(store.Event{Kind: "start", Details: map[string]any{"world": s.world.Name()}})
+	s.journal.record(store.Event{Kind: "online", Details: map[string]any{"players": 0}})
 	go s.loop()
 	s.log.Info("world running", "world", s.world.Name(), "tick", s.cfg.Tick, "db", s.cfg.DBPath)
 	return nil
@@ -389,6 +402,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if e := s.saver.close(); e != nil {
 			err = e
 		}
+		s.journal.close()
 		if e := s.store.Close(); e != nil && err == nil {
 			err = e
 		}

@@ -43,7 +43,10 @@ type session struct {
 	srv  *Server
 	door door
 	addr string
-	log  *slog.Logger
+	// created: this login made the character (set before the session
+	// enters the world, read by the loop after).
+	created bool
+	log     *slog.Logger
 
 	mu       sync.Mutex
 	queue    []outItem

@@ -92,12 +92,14 @@ func (w *World) Do(p *Player, line string) {
 	// Behaviours may claim any line but quit and the staff's commands, so
 	// no room can trap a player or an admin.
 	if (c == nil || !c.Exact && c.MinRole == RolePlayer) && w.claimed(p, verb, markup.Escape(args)) {
+		w.cfg.Host.Record(Event{Kind: "command", Target: verb, Room: p.Room.ID})
 		return
 	}
 	if c == nil {
 		p.Send("Huh? (Type 'help' for a list of commands.)")
 		return
 	}
+	w.cfg.Host.Record(Event{Kind: "command", Target: c.Name, Room: p.Room.ID})
 	c.Run(&Ctx{W: w, P: p, Verb: c.Name, Args: args})
 }
 

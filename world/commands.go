@@ -183,6 +183,9 @@ func (w *World) walk(p *Player, d Dir) {
 	w.unplace(p)
 	to.send(fmt.Sprintf("%s arrives from %s.", p.Name, d.Reverse().from()), nil)
 	w.place(p, to)
+	if from.Area != to.Area {
+		w.cfg.Host.Record(Event{Kind: "move", Actor: p.Name, Room: to.ID, Details: map[string]any{"from": from.ID}})
+	}
 	w.look(p)
 	w.arrived(to, p, d.Reverse())
 }
@@ -482,6 +485,8 @@ func cmdGive(c *Ctx) {
 		}
 		c.W.MoveItem(it, to)
 		c.W.SaveSoon() // a trade: not to be undone by a crash
+		c.W.cfg.Host.Record(Event{Kind: "give", Actor: c.P.Name, Target: to.Name, Room: c.P.Room.ID,
+			Details: map[string]any{"item": it.Proto.ID, "id": it.ID}})
 		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Name))
 		to.Send(fmt.Sprintf("%s gives you %s.", c.P.Name, it.Proto.Short))
 		c.W.sendExcept(c.P.Room, fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Name), c.P, to)

@@ -264,3 +264,40 @@ func TestResetRespawnsOnlyWhatIsMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestJournalEvents(t *testing.T) {
+	w, host := newTestWorld(t)
+	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
+	w.Enter(world.PlayerRecord{Name: "Bob"}, &fakeLink{})
+	w.Do(alice, "get stick")
+	w.Do(alice, "give stick bob")
+	w.Do(alice, "tell bob a secret")
+	w.Do(alice, "xyzzy")
+	for _, d := range []string{"east", "east", "east"} { // square, east road, east gate, the wood's edge
+		w.Do(alice, d)
+	}
+	var verbs []string
+	var moves, gives []world.Event
+	for _, e := range host.events {
+		switch e.Kind {
+		case "command":
+			verbs = append(verbs, e.Target)
+			if e.Actor != "" || e.Details != nil {
+				t.Errorf("a command event carries more than its verb and room: %+v", e)
+			}
+		case "move":
+			moves = append(moves, e)
+		case "give":
+			gives = append(gives, e)
+		}
+	}
+	if want := []string{"get", "give", "tell", "east", "east", "east"}; !slices.Equal(verbs, want) {
+		t.Errorf("command events %v, want %v (unknown verbs are not recorded)", verbs, want)
+	}
+	if len(gives) != 1 || gives[0].Actor != "Alice" || gives[0].Target != "Bob" || gives[0].Details["item"] != "thornwick.walking_stick" {
+		t.Errorf("give events %+v", gives)
+	}
+	if len(moves) != 1 || moves[0].Room != "whisperwood.edge" || moves[0].Details["from"] != "thornwick.east_gate" {
+		t.Errorf("move events %+v, want one into whisperwood", moves)
+	}
+}

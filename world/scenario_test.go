@@ -51,7 +51,12 @@ func (l *fakeLink) Send(text string) {
 }
 func (l *fakeLink) Close(reason string) { l.closed = reason }
 
-type fakeHost struct{ departed map[string]world.PlayerRecord }
+type fakeHost struct {
+	departed map[string]world.PlayerRecord
+	events   []world.Event
+}
+
+func (h *fakeHost) Record(e world.Event) { h.events = append(h.events, e) }
 
 func (h *fakeHost) Depart(rec world.PlayerRecord, link world.Link, reason string) {
 	h.departed[strings.ToLower(rec.Name)] = rec

@@ -42,6 +42,18 @@ type Host interface {
 	// long), with the state to save. link is the player's connection, nil if
 	// there was none; the host closes it.
 	Depart(rec PlayerRecord, link Link, reason string)
+	// Record is told of something worth keeping in the event journal.
+	Record(e Event)
+}
+
+// Event is something that happened in the world, for the journal that
+// reports and web pages read. Kinds the world records: "command" (Target
+// is the verb, Room where it was typed; never the arguments), "move" (a
+// character walked into another area; Details["from"] is the room left),
+// "give" (Actor gave Target an item; Details "item" and "id").
+type Event struct {
+	Kind, Actor, Target, Room string
+	Details                   map[string]any
 }
 
 // Config is what a world needs from outside.

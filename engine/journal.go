@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"shardmud/engine/store"
+	"shardmud/world"
+)
+
+// journal appends events to the database's events table from its own
+// goroutine, in batches. record never blocks: when the queue is full the
+// event is dropped and counted, and when the database fails the unwritten
+// events are kept (up to JournalHeld) and retried. The game never waits
+// for its history.
+type journal struct {
+	store *store.Store
+	shard string
+	log   *slog.Logger
+	// problem is told when writing starts failing and when it works again.
+	problem func(err error)
+
+	ch   chan store.Event
+	stop chan struct{}
+	done chan struct{}
+
+	written, dropped, failures atomic.Uint64
+}
+
+func newJournal(st *store.Store, shard string, log *slog.Logger, problem func(error)) *journal {
+	return &journal{
+		store: st, shard: shard, log: log, problem: problem,
+		ch:   make(chan store.Event, JournalQueue),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+}
+
+// record queues e, stamped now; if the queue is full, e is dropped.
+func (j *journal) record(e store.Event) {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	select {
+	case j.ch <- e:
+	default:
+		j.dropped.Add(1)
+	}
+}
+
+func (j *journal) run() {
+	defer close(j.done)
+	var batch []store.Event
+	flush := time.NewTimer(JournalFlush)
+	defer flush.Stop()
+	retry := time.Duration(0)
+	for {
+		select {
+		case e := <-j.ch:
+			batch = append(batch, e)
+			if len(batch) < JournalBatch || retry > 0 {
+				if len(batch) > JournalHeld {
+					j.dropped.Add(uint64(len(batch) - JournalHeld))
+					batch = append(batch[:0], batch[len(batch)-JournalHeld:]...)
+				}
+				continue
+			}
+		case <-flush.C:
+		case <-j.stop:
+			for {
+				select {
+				case e := <-j.ch:
+					batch = append(batch, e)
+				default:
+					if len(batch) > 0 {
+						j.write(batch)
+					}
+					return
+				}
+			}
+		}
+		if len(batch) > 0 {
+			if err := j.write(batch); err != nil {
+				if retry == 0 {
+					j.problem(err)
+				}
+				retry = min(max(2*retry, time.Second), 30*time.Second)
+				j.log.Error("JOURNAL WRITE FAILED; events are kept and retried", "err", err, "retry_in", retry, "held", len(batch))
+				flush.Reset(retry)
+				continue
+			}
+			batch = batch[:0]
+			if retry > 0 {
+				retry = 0
+				j.log.Info("journal writes work again")
+				j.problem(nil)
+			}
+		}
+		flush.Reset(JournalFlush)
+	}
+}
+
+func (j *journal) write(batch []store.Event) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for len(batch) > 0 {
+		n := min(len(batch), JournalBatch)
+		if err := j.store.AppendEvents(ctx, j.shard, batch[:n]); err != nil {
+			j.failures.Add(1)
+			return err
+		}
+		j.written.Add(uint64(n))
+		batch = batch[n:]
+	}
+	return nil
+}
+
+// close writes what is queued and stops the goroutine.
+func (j *journal) close() {
+	close(j.stop)
+	<-j.done
+}
+
+// cmdKey counts commands by verb and room between journal flushes.
+type cmdKey struct{ verb, room string }
+
+// Record is the world telling the engine something for the journal.
+// Commands, the frequent kind, are counted on the loop and written as one
+// row per verb and room every CommandFlush.
+func (h host) Record(e world.Event) {
+	if e.Kind == "command" {
+		h.s.commandCounts[cmdKey{e.Target, e.Room}]++
+		return
+	}
+	h.s.journal.record(store.Event{Kind: e.Kind, Actor: e.Actor, Target: e.Target, Room: e.Room, Details: e.Details})
+}
+
+// flushCommandCounts hands the counted commands to the journal. Loop only.
+func (s *Server) flushCommandCounts() {
+	now := time.Now()
+	for k, n := range s.commandCounts {
+		s.journal.record(store.Event{At: now, Kind: "command", Target: k.verb, Room: k.room, Details: map[string]any{"count": n}})
+	}
+	clear(s.commandCounts)
+}
+
+// journalProblem is the journal telling staff that it fails or works again.
+func (s *Server) journalProblem(err error) {
+	msg := "{G[db]{x The event journal is written again."
+	if err != nil {
+		msg = "{R[db]{x Writing the event journal FAILED: " + err.Error() + ". The game goes on; events are kept and retried."
+	}
+	s.post(event{kind: evFunc, fn: func() { s.notifyStaff(msg) }})
+}
+
+// onlineSince is how a character in the world came: for its logout event.
+type onlineSince struct {
+	at             time.Time
+	protocol, addr string
+}
+
+// entered records a login. A reconnection to a character still in the
+// world (link-dead or taken over) is a login too, but its time online
+// runs from the first.
+func (s *Server) entered(sess *session) {
+	p := sess.player
+	key := p.Key()
+	proto := sess.door.Protocol()
+	if _, ok := s.online[key]; !ok {
+		s.online[key] = onlineSince{at: time.Now(), protocol: proto, addr: sess.addr}
+	}
+	s.journal.record(store.Event{Kind: "login", Actor: p.Name, Room: p.Room.ID,
+		Details: map[string]any{"protocol": proto, "addr": sess.addr, "new": sess.created}})
+}
+
+// left records a character leaving the world. who is a *world.Player or
+// the world.PlayerRecord it left.
+func (s *Server) left(who any, reason string) {
+	var name, room string
+	switch x := who.(type) {
+	case *world.Player:
+		name = x.Name
+		if x.Room != nil {
+			room = x.Room.ID
+		}
+	case world.PlayerRecord:
+		name, room = x.Name, x.Room
+	}
+	key := world.PlayerKey(name)
+	since := s.online[key]
+	delete(s.online, key)
+	details := map[string]any{"reason": reason, "protocol": since.protocol}
+	if !since.at.IsZero() {
+		details["seconds"] = int(time.Since(since.at).Seconds())
+	}
+	s.journal.record(store.Event{Kind: "logout", Actor: name, Room: room, Details: details})
+}
