@@ -33,6 +33,7 @@ type saver struct {
 	done   chan struct{}
 
 	written atomic.Uint64 // sequence number of the last delta written
+	writing atomic.Bool   // a transaction is open (for the crash test's aim)
 
 	// Owned by run, then by close: what failed to write, with everything
 	// queued since merged in, and the newest sequence number in it.
@@ -132,7 +133,9 @@ func (sv *saver) write(d *world.Delta) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
+	sv.writing.Store(true)
 	err := sv.store.SaveDelta(ctx, d)
+	sv.writing.Store(false)
 	sv.duration.observe(time.Since(start))
 	if err != nil {
 		sv.failures.Add(1)

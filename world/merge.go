@@ -110,6 +110,9 @@ func (w *World) Merge(bp *Blueprint) MergeReport {
 	for _, r := range added {
 		w.resetRoom(r) // prototypes were checked at load
 	}
+	if rep.Areas > 0 {
+		w.areasChanged = true
+	}
 	return rep
 }
 

@@ -67,14 +67,15 @@ type Delta struct {
 	GoneMobs  []uint64       // NPCs removed
 	Exits     []ExitRecord
 	States    []StateRecord
-	NextID    uint64 // counters to continue from
+	Areas     []string // the areas populated, when that changed (nil: unchanged)
+	NextID    uint64   // counters to continue from
 	NextSeq   uint64
 }
 
 // Empty reports whether d changes nothing.
 func (d *Delta) Empty() bool {
 	return len(d.Players) == 0 && len(d.Items) == 0 && len(d.GoneItems) == 0 &&
-		len(d.Mobs) == 0 && len(d.GoneMobs) == 0 && len(d.Exits) == 0 && len(d.States) == 0
+		len(d.Mobs) == 0 && len(d.GoneMobs) == 0 && len(d.Exits) == 0 && len(d.States) == 0 && d.Areas == nil
 }
 
 // Size is the number of rows d writes.
@@ -86,10 +87,14 @@ func (d *Delta) Size() int {
 // Snapshot is a saved world to continue from: everything that is not a
 // character (characters come back as they log in).
 type Snapshot struct {
-	Items   []ItemRecord // in rooms and carried by NPCs
-	Mobs    []MobRecord
-	Exits   []ExitRecord
-	States  map[string][]byte // script state by EntityKey
+	Items  []ItemRecord // in rooms and carried by NPCs
+	Mobs   []MobRecord
+	Exits  []ExitRecord
+	States map[string][]byte // script state by EntityKey
+	// Areas were populated when saved: they continue as saved, and reset
+	// on their schedule; other areas (new in the files) are populated at
+	// once.
+	Areas   []string
 	NextID  uint64
 	NextSeq uint64
 }
@@ -203,6 +208,13 @@ func (w *World) TakeDelta() *Delta {
 		}
 	}
 	clear(w.dirtyExits)
+	if w.areasChanged {
+		w.areasChanged = false
+		d.Areas = make([]string, len(w.areas))
+		for i, a := range w.areas {
+			d.Areas[i] = a.ID
+		}
+	}
 	d.States, w.leftStates = w.leftStates, nil
 	for _, st := range w.cfg.Scripts.TakeStates() {
 		d.States = append(d.States, StateRecord{Entity: EntityKey(st.Owner), Data: st.Data})
@@ -462,6 +474,9 @@ func (d *Delta) Merge(later *Delta) {
 	d.Exits = mergeBy(d.Exits, later.Exits, func(r ExitRecord) exitID { return exitID{r.Room, r.Dir} })
 	d.States = slices.DeleteFunc(d.States, func(r StateRecord) bool { return gone[r.Entity] })
 	d.States = mergeBy(d.States, later.States, func(r StateRecord) string { return r.Entity })
+	if later.Areas != nil {
+		d.Areas = later.Areas
+	}
 	d.NextID, d.NextSeq = later.NextID, later.NextSeq
 }
 

@@ -17,9 +17,7 @@ import (
 // reset. An unknown prototype is an error (the loader checks them, so this
 // happens only with a hand-built blueprint).
 func (w *World) resetArea(a *Area) error {
-	if a.Reset > 0 {
-		a.nextReset = w.tick + max(uint64(a.Reset/w.cfg.Tick), 1)
-	}
+	w.scheduleReset(a)
 	for _, r := range a.Rooms {
 		if err := w.resetRoom(r); err != nil {
 			return fmt.Errorf("room %s: %w", r.ID, err)
@@ -67,4 +65,11 @@ func (w *World) present(slot string, r *Room) bool {
 		return x.in == Holder(r)
 	}
 	return false
+}
+
+// scheduleReset sets a's next reset one interval from now.
+func (w *World) scheduleReset(a *Area) {
+	if a.Reset > 0 {
+		a.nextReset = w.tick + max(uint64(a.Reset/w.cfg.Tick), 1)
+	}
 }

@@ -99,6 +99,7 @@ type World struct {
 	dirtyExits   map[exitKey]struct{}
 	leftStates   []StateRecord     // script state of items that left with their player
 	urgent       bool              // something happened that must be saved at once
+	areasChanged bool              // an area was populated for the first time
 	slots        map[string]any    // spawn slot -> the *Item or *Mobile it made
 	pending      map[string][]byte // restored script state, until SetScripts
 }
@@ -131,13 +132,22 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 		dirtyExits:   make(map[exitKey]struct{}),
 		slots:        make(map[string]any),
 	}
+	populated := make(map[string]bool)
 	if cfg.Restore != nil {
 		w.restore(cfg.Restore)
+		for _, id := range cfg.Restore.Areas {
+			populated[id] = true
+		}
 	}
 	for _, a := range w.areas {
+		if populated[a.ID] { // it continues as saved; its next reset comes on schedule
+			w.scheduleReset(a)
+			continue
+		}
 		if err := w.resetArea(a); err != nil {
 			return nil, fmt.Errorf("world: %w", err)
 		}
+		w.areasChanged = true
 	}
 	return w, nil
 }

@@ -14,6 +14,7 @@ import (
 type nopHost struct{}
 
 func (nopHost) Depart(world.PlayerRecord, world.Link, string) {}
+func (nopHost) Record(world.Event)                            {}
 
 // benchWorld is one room with n NPCs running src as t/npc.lua.
 func benchWorld(tb testing.TB, n int, src string) (*world.World, *Host) {

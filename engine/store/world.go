@@ -134,6 +134,13 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 			}
 		}
 	}
+	if d.Areas != nil {
+		areas, _ := json.Marshal(d.Areas)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('areas', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(areas)); err != nil {
+			return err
+		}
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('next_id', ?), ('next_seq', ?), ('saved_at', ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 		strconv.FormatUint(d.NextID, 10), strconv.FormatUint(d.NextSeq, 10), strconv.FormatInt(now, 10))
@@ -170,7 +177,9 @@ func attrsJSON(a map[string]float64) string {
 }
 
 // Snapshot loads the saved world (everything but the characters, who come
-// back as they log in); nil if the database holds none yet.
+// back as they log in). A database without a saved world gives a snapshot
+// with no areas, so every area is populated afresh, and with counters past
+// the ids already in use.
 func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -191,12 +200,23 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 		meta[k] = v
 	}
 	rows.Close()
-	if meta["saved_at"] == "" {
-		return nil, nil
-	}
 	snap := &world.Snapshot{States: make(map[string][]byte)}
 	snap.NextID, _ = strconv.ParseUint(meta["next_id"], 10, 64)
 	snap.NextSeq, _ = strconv.ParseUint(meta["next_seq"], 10, 64)
+	// Ids and arrival orders continue after every one in use, whatever the
+	// counters say (an upgraded database has items but no counters).
+	var maxItem, maxMob, maxSeq sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT max(id) FROM items), (SELECT max(id) FROM mobs), (SELECT max(seq) FROM items)`).
+		Scan(&maxItem, &maxMob, &maxSeq); err != nil {
+		return nil, fmt.Errorf("load world: %w", err)
+	}
+	snap.NextID = max(snap.NextID, uint64(maxItem.Int64), uint64(maxMob.Int64))
+	snap.NextSeq = max(snap.NextSeq, uint64(maxSeq.Int64))
+	if a := meta["areas"]; a != "" {
+		if err := json.Unmarshal([]byte(a), &snap.Areas); err != nil {
+			return nil, fmt.Errorf("load world: areas: %w", err)
+		}
+	}
 	err = each(ctx, tx, `SELECT id, proto, holder_kind, holder, seq, spawn FROM items WHERE holder_kind != 'player'`, func(r *sql.Rows) error {
 		var it world.ItemRecord
 		var kind string

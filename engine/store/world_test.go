@@ -15,7 +15,7 @@ import (
 func TestSnapshotRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "w.db"))
-	if snap, err := s.Snapshot(ctx); err != nil || snap != nil {
+	if snap, err := s.Snapshot(ctx); err != nil || len(snap.Areas) != 0 || len(snap.Items) != 0 || snap.NextID != 0 {
 		t.Fatalf("a new database has a snapshot: %+v, %v", snap, err)
 	}
 	if _, err := s.CreateCharacter(ctx, "Alice", []byte("h"), ""); err != nil {
@@ -30,6 +30,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		Mobs:    []world.MobRecord{{ID: 3, Proto: "a.crier", Room: "a.square", Attrs: map[string]float64{"hp": 5}}},
 		Exits:   []world.ExitRecord{{Room: "a.square", Dir: world.North, Closed: true, Locked: true}},
 		States:  []world.StateRecord{{Entity: "mob:3", Data: []byte(`{"n":1}`)}, {Entity: "item:4", Data: []byte(`[1]`)}},
+		Areas:   []string{"a"},
 		NextID:  4,
 		NextSeq: 3,
 	}
@@ -63,7 +64,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if len(snap.States) != 0 {
 		t.Errorf("snapshot states %v: the crier's was emptied, the stick's is alice's", snap.States)
 	}
-	if snap.NextID != 4 || snap.NextSeq != 5 {
+	if snap.NextID != 4 || snap.NextSeq != 5 || len(snap.Areas) != 1 {
 		t.Errorf("counters %d %d", snap.NextID, snap.NextSeq)
 	}
 	c, err := s.Character(ctx, "alice")
@@ -128,8 +129,12 @@ func TestMigrateFixtureV3(t *testing.T) {
 	if err != nil || len(keys) != 1 {
 		t.Fatalf("ssh keys after migration: %v, %v", keys, err)
 	}
-	if snap, err := s.Snapshot(ctx); err != nil || snap != nil {
+	snap, err := s.Snapshot(ctx)
+	if err != nil || len(snap.Areas) != 0 || len(snap.Items) != 0 {
 		t.Fatalf("a migrated database has no world snapshot yet: %+v, %v", snap, err)
+	}
+	if snap.NextID < 3 || snap.NextSeq < 3 {
+		t.Fatalf("new ids would collide with the migrated items: next id %d, next seq %d", snap.NextID, snap.NextSeq)
 	}
 }
 
