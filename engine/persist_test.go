@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"shardmud/engine/store"
+)
+
+// persistWorld is two rooms with a closed door between them, a coin, and a
+// room script that counts "bump"s in its state, with a nested table.
+func persistWorld(t *testing.T) Config {
+	t.Helper()
+	cfg := testConfig(t)
+	cfg.World = fstest.MapFS{
+		"world.yaml": {Data: []byte("name: Test\nstart: t.a\n")},
+		"areas/t.yaml": {Data: []byte(`area: t
+rooms:
+  a:
+    name: Room A
+    desc: The first room.
+    script: counter
+    exits: {north: {to: b, door: true, closed: true}}
+    items: [coin]
+  b:
+    name: Room B
+    desc: The second room.
+    exits: {south: {to: a, door: true, closed: true}}
+items:
+  coin:
+    short: a silver coin
+    long: A silver coin lies here.
+    keywords: [coin, silver]
+`)},
+	}
+	cfg.Scripts = fstest.MapFS{"t/counter.lua": {Data: []byte(`
+function on_command(room, actor, verb, args)
+  if verb ~= "bump" then return false end
+  local s = room.state
+  s.n = (s.n or 0) + 1
+  s.log = s.log or {}
+  table.insert(s.log, actor.name)
+  s[7] = "seven"
+  actor:send("count " .. s.n .. " by " .. table.concat(s.log, ",") .. " " .. s[7])
+  return true
+end
+`)}}
+	return cfg
+}
+
+func connect(t *testing.T, srv *Server, name string) *client {
+	t.Helper()
+	c := dial(t, srv, name)
+	c.send("connect " + name + " password1")
+	c.expect("Exits:")
+	return c
+}
+
+func TestWorldSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	cfg := persistWorld(t)
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice")
+	alice.send("bump")
+	alice.expect("count 1 by Alice seven")
+	alice.send("get coin")
+	alice.expect("You get a silver coin.")
+	alice.send("open north")
+	alice.expect("You open the door north.")
+	alice.send("north")
+	alice.expect("Room B")
+	alice.send("drop coin")
+	alice.expect("You drop a silver coin.")
+	alice.send("south")
+	alice.expect("Room A")
+	alice.send("bump")
+	alice.expect("count 2 by Alice,Alice seven")
+	stopServer(t, srv)
+
+	srv = startServer(t, cfg)
+	alice = connect(t, srv, "alice")
+	alice.send("bump")
+	alice.expect("count 3 by Alice,Alice,Alice seven") // the room's state, nested table and number key came back
+	alice.send("look")
+	alice.expect("Exits:")
+	alice.reject("silver coin", 300*time.Millisecond) // not back in room A (a reset duplicating it)
+	alice.send("north")                               // the door stayed open
+	alice.expect("A silver coin lies here.")
+}
+
+// The journal records logins, logouts with their length, command counts by
+// verb (never what was said) and gives, readable while the server runs.
+func TestJournalRecordsPlay(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SaveInterval = 50 * time.Millisecond // command counts are flushed with each save
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+	alice.send("say the password is swordfish")
+	alice.expect("You say")
+	alice.send("tell bob my secret")
+	bob.expect("my secret")
+	alice.send("get stick")
+	alice.expect("You get")
+	alice.send("give stick bob")
+	bob.expect("gives you")
+	alice.send("quit")
+	alice.expectClosed()
+
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	count := func(q string, args ...any) int {
+		var n int
+		if err := ro.DB().QueryRow(q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	checkFor(t, 5*time.Second, func() error {
+		if n := count(`SELECT count(*) FROM events WHERE kind = 'logout' AND actor = 'Alice'`); n != 1 {
+			return fmt.Errorf("%d logout events for Alice", n)
+		}
+		if n := count(`SELECT coalesce(sum(json_extract(details, '$.count')), 0) FROM events WHERE kind = 'command' AND target = 'say'`); n != 1 {
+			return fmt.Errorf("%d says counted", n)
+		}
+		return nil
+	})
+	if n := count(`SELECT count(*) FROM events WHERE kind = 'login' AND json_extract(details, '$.protocol') = 'telnet' AND json_extract(details, '$.new') = 1`); n != 2 {
+		t.Errorf("%d login events of new characters over telnet, want 2", n)
+	}
+	if n := count(`SELECT count(*) FROM events WHERE kind = 'give' AND actor = 'Alice' AND target = 'Bob'`); n != 1 {
+		t.Errorf("%d give events, want 1", n)
+	}
+	if n := count(`SELECT count(*) FROM events WHERE details LIKE '%swordfish%' OR details LIKE '%secret%'`); n != 0 {
+		t.Errorf("%d events hold what players said", n)
+	}
+	if n := count(`SELECT count(*) FROM events WHERE kind = 'start'`); n != 1 {
+		t.Errorf("%d start events, want 1", n)
+	}
+}
+
+// A database that cannot be written (another process holds it locked, as
+// a stuck backup or a sqlite3 shell in a transaction would) does not stop
+// the game: the failure is logged, admins are warned, saving is retried
+// and succeeds once the lock is gone, and nothing is lost.
+func TestSaveFailureIsRetried(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SaveInterval = 50 * time.Millisecond
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice") // admin: sees the warnings
+
+	locker, err := sql.Open("sqlite3", "file:"+cfg.DBPath+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	locker.SetMaxOpenConns(1)
+	ctx := context.Background()
+	conn, err := locker.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	alice.send("get stick")
+	alice.expect("You get")
+	alice.expect("Saving the world FAILED") // after the store's busy timeout
+	for range 3 {                           // the game goes on
+		alice.send("north")
+		alice.expect("Exits:")
+		alice.send("south")
+		alice.expect("Exits:")
+	}
+	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	alice.expect("Saving the world works again")
+	stopServer(t, srv)
+
+	srv = startServer(t, cfg)
+	alice = connect(t, srv, "alice")
+	alice.send("inventory")
+	alice.expect("walking stick")
+}
