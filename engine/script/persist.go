@@ -143,6 +143,9 @@ func (e *encoder) table(t *lua.LTable, depth int) {
 		if !saveable(v, depth+1) {
 			return
 		}
+		if tv, ok := v.(*lua.LTable); ok && e.seen[tv] {
+			return // a cycle: left out
+		}
 		var key string
 		switch k := k.(type) {
 		case lua.LString:
