@@ -264,6 +264,11 @@ func (s *Server) Start() error {
 		s.workers.Add(1)
 		go s.hashWorker()
 	}
+	// A new world (or new areas) is saved whole before anyone plays, so the
+	// tick never copies the whole world.
+	if d := s.world.TakeDelta(); !d.Empty() {
+		s.saver.put(d)
+	}
 	go s.saver.run()
 	go s.journal.run()
 	s.journal.record(store.Event{Kind: "start", Details: map[string]any{"world": s.world.Name()}})

@@ -16,13 +16,33 @@ import (
 // marks the item, its old holder and its new holder together.
 
 // HolderKind says what kind of thing holds an item.
-type HolderKind string
+type HolderKind uint8
 
 const (
-	InRoom   HolderKind = "room"
-	InPlayer HolderKind = "player" // Holder is the character's name key
-	InMob    HolderKind = "mob"    // Holder is the NPC's id
+	InRoom   HolderKind = iota + 1
+	InPlayer            // Holder is the character's name key
+	InMob               // Holder is the NPC's id
 )
+
+var holderKinds = [...]string{InRoom: "room", InPlayer: "player", InMob: "mob"}
+
+// String is the kind as the database writes it.
+func (k HolderKind) String() string {
+	if int(k) < len(holderKinds) {
+		return holderKinds[k]
+	}
+	return "?"
+}
+
+// ParseHolderKind reads what String wrote.
+func ParseHolderKind(s string) (HolderKind, bool) {
+	for k, name := range holderKinds {
+		if name != "" && name == s {
+			return HolderKind(k), true
+		}
+	}
+	return 0, false
+}
 
 // ItemRecord is the saved form of one item.
 type ItemRecord struct {
@@ -32,7 +52,6 @@ type ItemRecord struct {
 	Holder string // room id, character name key or NPC id
 	Seq    uint64 // arrival order: a holder's items sort by it
 	Spawn  string // the spawn slot that made it, "" if none
-	State  []byte // its script state: set in PlayerRecord.Items only
 }
 
 // MobRecord is the saved form of one NPC.

@@ -307,8 +307,10 @@ type PlayerRecord struct {
 	Name  string
 	Role  Role
 	Room  string             // room id
-	Items []ItemRecord       // what the character carries, in carrying order, with script state
+	Items []ItemRecord       // what the character carries, in carrying order
 	Attrs map[string]float64 // attributes scripts set
+	// States is the script state of carried items, by item id.
+	States map[uint64][]byte
 }
 
 // Record captures p's state for saving, without the script state of what
@@ -346,8 +348,8 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, link: link, loginTick: w.tick}
 	for _, ir := range rec.Items {
 		if it := w.restoreItem(ir, p); it != nil && it.Proto.Script != "" {
-			if ir.State != nil {
-				w.cfg.Scripts.LoadState(it, ir.State)
+			if data := rec.States[ir.ID]; data != nil {
+				w.cfg.Scripts.LoadState(it, data)
 			}
 			w.cfg.Scripts.Spawned(it)
 		}
@@ -380,12 +382,18 @@ func (w *World) Disconnect(p *Player, link Link) {
 // row and its items' rows go into the next snapshot.
 func (w *World) Remove(p *Player) PlayerRecord {
 	rec := p.Record()
-	for i, it := range p.Items { // they leave with the player, in the record
+	for _, it := range p.Items { // they leave with the player, in the record
 		if it.Proto.Script == "" {
 			continue
 		}
-		rec.Items[i].State = w.cfg.Scripts.SaveState(it)
-		w.leftStates = append(w.leftStates, StateRecord{Entity: EntityKey(it), Data: rec.Items[i].State})
+		data := w.cfg.Scripts.SaveState(it)
+		if data != nil {
+			if rec.States == nil {
+				rec.States = make(map[uint64][]byte)
+			}
+			rec.States[it.ID] = data
+		}
+		w.leftStates = append(w.leftStates, StateRecord{Entity: EntityKey(it), Data: data})
 		w.cfg.Scripts.Removed(it)
 	}
 	w.unplace(p)

@@ -201,7 +201,10 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 			return nil, fmt.Errorf("load character %s: items: %w", name, err)
 		}
 		if state.Valid {
-			it.State = []byte(state.String)
+			if c.Record.States == nil {
+				c.Record.States = make(map[uint64][]byte)
+			}
+			c.Record.States[it.ID] = []byte(state.String)
 		}
 		c.Record.Items = append(c.Record.Items, it)
 	}

@@ -59,7 +59,7 @@ func TestCharactersRoundTrip(t *testing.T) {
 		c.Record.Room != "town.square" || len(c.Record.Items) != 2 || c.Record.Attrs["quest"] != 2 {
 		t.Fatalf("reloaded %+v", c)
 	}
-	if it := c.Record.Items; it[0].ID != 3 || it[1].ID != 7 || string(it[1].State) != `{"lit":true}` || it[0].State != nil {
+	if it := c.Record.Items; it[0].ID != 3 || it[1].ID != 7 || string(c.Record.States[7]) != `{"lit":true}` || c.Record.States[3] != nil {
 		t.Fatalf("items not in carrying order with their state: %+v", it)
 	}
 	if _, err := s.Character(ctx, "nobody"); !errors.Is(err, ErrNotFound) {

@@ -79,7 +79,7 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 			return ps.err
 		}
 		for _, it := range d.Items {
-			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, string(it.Kind), it.Holder, int64(it.Seq), it.Spawn); err != nil {
+			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn); err != nil {
 				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 		}
@@ -223,7 +223,10 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn); err != nil {
 			return err
 		}
-		it.Kind = world.HolderKind(kind)
+		var ok bool
+		if it.Kind, ok = world.ParseHolderKind(kind); !ok {
+			return fmt.Errorf("item %d: unknown holder kind %q", it.ID, kind)
+		}
 		snap.Items = append(snap.Items, it)
 		return nil
 	})

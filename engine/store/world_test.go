@@ -71,7 +71,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Record.Items) != 2 || c.Record.Items[0].ID != 4 || string(c.Record.Items[0].State) != "[1]" || c.Record.Items[1].ID != 1 {
+	if len(c.Record.Items) != 2 || c.Record.Items[0].ID != 4 || string(c.Record.States[4]) != "[1]" || c.Record.Items[1].ID != 1 {
 		t.Fatalf("alice carries %+v", c.Record.Items)
 	}
 }
