@@ -57,6 +57,9 @@ rooms:
     items: [lamp]
 `, `areas/town.yaml:5: room square places item "lamp", which is not defined`},
 		{"syntax error", "area: town\nrooms: [\n", "areas/town.yaml: "},
+		{"reset without unit", "area: town\nreset: 10\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset must be a duration of at least a second`},
+		{"negative reset", "area: town\nreset: -5m\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset must be a duration`},
+		{"reset as a list", "area: town\nreset: [1m]\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2:`},
 		{"area id mismatch", "area: city\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:1: area id "city" must match`},
 		{"bad room key", "area: town\nrooms:\n  Big Square:\n    name: S\n", `areas/town.yaml:3: key "Big Square"`},
 		{"proto without keywords", "area: town\nrooms:\n  square:\n    name: S\nitems:\n  lamp:\n    short: a lamp\n", "areas/town.yaml:7: item lamp has no keywords"},
@@ -154,6 +157,22 @@ func TestReflow(t *testing.T) {
 	for _, tt := range tests {
 		if got := reflow(tt.in); got != tt.want {
 			t.Errorf("reflow(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestResetIntervals(t *testing.T) {
+	for src, want := range map[string]string{"": DefaultReset.String(), "reset: never\n": "0s", "reset: 90s\n": "1m30s"} {
+		fsys := fstest.MapFS{
+			"world.yaml":      {Data: []byte(worldFile)},
+			"areas/town.yaml": {Data: []byte("area: town\n" + src + "rooms:\n  square:\n    name: S\n")},
+		}
+		bp, err := Load(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bp.Areas[0].Reset.String(); got != want {
+			t.Errorf("%q: reset %s, want %s", src, got, want)
 		}
 	}
 }
