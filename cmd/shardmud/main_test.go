@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"net"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"shardmud/engine/report"
 )
 
 // TestBinaryShutsDownCleanly runs the real binary: a player acts, SIGTERM
@@ -21,10 +24,7 @@ func TestBinaryShutsDownCleanly(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "shardmud")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	db := filepath.Join(dir, "test.db")
 
 	cmd, addr := startBinary(t, bin, db)
@@ -42,6 +42,37 @@ func TestBinaryShutsDownCleanly(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
 	}
+}
+
+// TestBinaryReport runs the real binary as `shardmud report`.
+func TestBinaryReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
+	db := filepath.Join(dir, "test.db")
+	writeJournal(t, db)
+	out, err := exec.Command(bin, "report", "-db", db, "-format", "json").Output()
+	if err != nil {
+		t.Fatalf("shardmud report: %v", err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if r.Range.Events != 5 || r.Commands.Total != 7 {
+		t.Errorf("report of %d events, %d commands; want 5 and 7:\n%s", r.Range.Events, r.Commands.Total, out)
+	}
+}
+
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "shardmud")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 var listenRE = regexp.MustCompile(`msg="telnet listening" addr=(\S+)`)
