@@ -499,3 +499,29 @@ func buildOnce(t *testing.T) string {
 	buildBin = bin
 	return bin
 }
+
+// A database file that is not one (or is corrupt) is refused at start with
+// its error, and left as it was: the server never overwrites what it
+// cannot read.
+func TestCorruptDatabaseRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := buildOnce(t)
+	db := filepath.Join(t.TempDir(), "bad.db")
+	junk := []byte(strings.Repeat("this is not a database ", 500))
+	if err := os.WriteFile(db, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-db", db).CombinedOutput()
+	if err == nil {
+		t.Fatalf("the server started on a corrupt database:\n%s", out)
+	}
+	if !strings.Contains(string(out), "not a database") || !strings.Contains(string(out), db) {
+		t.Errorf("the error does not say what is wrong with which file:\n%s", out)
+	}
+	if after, _ := os.ReadFile(db); string(after) != string(junk) {
+		t.Error("the corrupt file was changed")
+	}
+}
