@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"shardmud/engine/report"
 	"shardmud/engine/store"
 )
 
@@ -192,4 +195,77 @@ func TestSaveFailureIsRetried(t *testing.T) {
 	alice = connect(t, srv, "alice")
 	alice.send("inventory")
 	alice.expect("walking stick")
+}
+
+// Reports read the database while 100 players play: no query fails or
+// waits on the game, every command is answered, and the tick's figures are
+// logged for both halves (compared in BENCHMARKS.md, not asserted here:
+// timing is for benchmarks).
+func TestReportsWhilePlaying(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 players")
+	}
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SaveInterval = 100 * time.Millisecond
+	srv := startServer(t, cfg)
+	const players = 100
+	clients := make([]*client, players)
+	for i := range clients {
+		clients[i] = login(t, srv, fmt.Sprintf("player%c%c", 'a'+i/26, 'a'+i%26))
+	}
+	play := func(rounds int) {
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for r := range rounds {
+					c.send(fmt.Sprintf("say round %d from %d", r, i))
+					c.expect(fmt.Sprintf(`You say, "round %d from %d"`, r, i))
+					c.send("look")
+					c.expect("Exits:")
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	play(10)
+	before := srv.Stats()
+
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	stop := make(chan struct{})
+	reports := make(chan int)
+	go func() {
+		n := 0
+		defer func() { reports <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			rep, err := report.Build(context.Background(), ro.DB(), report.Options{})
+			if err != nil {
+				t.Errorf("report while playing: %v", err)
+				return
+			}
+			if err := rep.WriteText(io.Discard); err != nil {
+				t.Error(err)
+			}
+			n++
+		}
+	}()
+	play(10)
+	close(stop)
+	n := <-reports
+	after := srv.Stats()
+	if n == 0 {
+		t.Fatal("no report completed while the players played")
+	}
+	t.Logf("tick p99 %v before, %v with %d reports running alongside (cumulative histogram)", before.TickP99, after.TickP99, n)
 }
