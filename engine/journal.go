@@ -173,6 +173,13 @@ func (s *Server) entered(sess *session) {
 	}
 	s.journal.record(store.Event{Kind: "login", Actor: p.Name, Room: p.Room.ID,
 		Details: map[string]any{"protocol": proto, "addr": sess.addr, "new": sess.created}})
+	s.sampleOnline()
+}
+
+// sampleOnline records how many characters are in the world: every
+// minute, and whenever that number changes, so peaks are exact.
+func (s *Server) sampleOnline() {
+	s.journal.record(store.Event{Kind: "online", Details: map[string]any{"players": s.world.PlayerCount()}})
 }
 
 // left records a character leaving the world. who is a *world.Player or
@@ -196,4 +203,5 @@ func (s *Server) left(who any, reason string) {
 		details["seconds"] = int(time.Since(since.at).Seconds())
 	}
 	s.journal.record(store.Event{Kind: "logout", Actor: name, Room: room, Details: details})
+	s.sampleOnline()
 }

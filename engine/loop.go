@@ -62,7 +62,7 @@ func (s *Server) loop() {
 			s.snapshot()
 			s.flushCommandCounts()
 		case <-sample.C:
-			s.journal.record(store.Event{Kind: "online", Details: map[string]any{"players": s.world.PlayerCount()}})
+			s.sampleOnline()
 		case <-s.stopping:
 			s.farewell()
 			return
