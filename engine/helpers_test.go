@@ -91,8 +91,19 @@ func dial(t *testing.T, srv *Server, name string) *client {
 // room.
 func login(t *testing.T, srv *Server, name string) *client {
 	t.Helper()
+	return enter(t, srv, "create", name)
+}
+
+// connect logs in to an existing character with one line.
+func connect(t *testing.T, srv *Server, name string) *client {
+	t.Helper()
+	return enter(t, srv, "connect", name)
+}
+
+func enter(t *testing.T, srv *Server, verb, name string) *client {
+	t.Helper()
 	c := dial(t, srv, name)
-	c.send("create " + name + " password1")
+	c.send(verb + " " + name + " password1")
 	c.expect("Exits:")
 	return c
 }

@@ -55,14 +55,6 @@ end
 	return cfg
 }
 
-func connect(t *testing.T, srv *Server, name string) *client {
-	t.Helper()
-	c := dial(t, srv, name)
-	c.send("connect " + name + " password1")
-	c.expect("Exits:")
-	return c
-}
-
 func TestWorldSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	cfg := persistWorld(t)

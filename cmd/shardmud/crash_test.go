@@ -110,7 +110,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Skip("builds the binary and kills it many times")
 	}
 	t.Parallel()
-	bin := buildOnce(t)
+	bin := buildBinary(t)
 	world := crashWorld(t)
 	db := filepath.Join(t.TempDir(), "crash.db")
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
@@ -475,31 +475,6 @@ func (p *player) expect(line, want string) (string, error) {
 	return text, nil
 }
 
-var (
-	buildMu  sync.Mutex
-	buildBin string
-)
-
-// buildOnce builds the binary once per test run.
-func buildOnce(t *testing.T) string {
-	t.Helper()
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if buildBin != "" {
-		return buildBin
-	}
-	dir, err := os.MkdirTemp("", "shardmud-bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "shardmud")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	buildBin = bin
-	return bin
-}
-
 // A database file that is not one (or is corrupt) is refused at start with
 // its error, and left as it was: the server never overwrites what it
 // cannot read.
@@ -508,7 +483,7 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	bin := buildOnce(t)
+	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "bad.db")
 	junk := []byte(strings.Repeat("this is not a database ", 500))
 	if err := os.WriteFile(db, junk, 0o600); err != nil {

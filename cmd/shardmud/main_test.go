@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,7 +26,7 @@ func TestBinaryShutsDownCleanly(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := buildBinary(t)
 	db := filepath.Join(dir, "test.db")
 
 	cmd, addr := startBinary(t, bin, db)
@@ -50,7 +52,7 @@ func TestBinaryReport(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := buildBinary(t)
 	db := filepath.Join(dir, "test.db")
 	writeJournal(t, db)
 	out, err := exec.Command(bin, "report", "-db", db, "-format", "json").Output()
@@ -66,13 +68,38 @@ func TestBinaryReport(t *testing.T) {
 	}
 }
 
-func buildBinary(t *testing.T, dir string) string {
+var built struct {
+	sync.Mutex
+	bin, dir string
+}
+
+// buildBinary builds the server binary once for all the tests that run it.
+func buildBinary(t *testing.T) string {
 	t.Helper()
+	built.Lock()
+	defer built.Unlock()
+	if built.bin != "" {
+		return built.bin
+	}
+	dir, err := os.MkdirTemp("", "shardmud-test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(dir, "shardmud")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	built.bin, built.dir = bin, dir
 	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 var listenRE = regexp.MustCompile(`msg="telnet listening" addr=(\S+)`)
