@@ -524,3 +524,21 @@ func mergeBy[T any, K comparable](a, b []T, key func(T) K) []T {
 	}
 	return a
 }
+
+// Areas lists the areas in the order they were loaded.
+func (w *World) Areas() []*Area { return w.areas }
+
+// Area finds an area by id.
+func (w *World) Area(id string) *Area {
+	for _, a := range w.areas {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// ItemProtos and MobProtos are the prototypes by id; callers must not
+// change the maps.
+func (w *World) ItemProtos() map[string]*ItemProto { return w.items }
+func (w *World) MobProtos() map[string]*MobProto   { return w.mobs }
