@@ -21,16 +21,6 @@ func (s *Server) reportScript(msg string) {
 	s.journal.record(store.Event{Kind: "script_error", Target: file, Details: map[string]any{"message": msg}})
 }
 
-// audit journals a builder's or admin's command (its arguments cut short).
-func (s *Server) audit(c *world.Ctx) {
-	args := c.Args
-	if len(args) > 200 {
-		args = args[:200] + "..."
-	}
-	s.journal.record(store.Event{Kind: "admin", Actor: c.P.Name, Room: c.P.Room.ID,
-		Details: map[string]any{"command": c.Verb, "args": args}})
-}
-
 // builderCommands are the engine's commands for builders: they reach the
 // script host, which the world does not know.
 func (s *Server) builderCommands() []*world.Command {
@@ -40,10 +30,7 @@ func (s *Server) builderCommands() []*world.Command {
 			Help: "Reloads area data and Lua scripts, all of them or one area's, without disconnecting anyone. " +
 				"Rooms keep who and what is in them, items and NPCs show their prototypes' new text, entities keep their script state; " +
 				"files that fail to load leave the old version running and the error is shown with file and line.",
-			Run: func(c *world.Ctx) {
-				s.audit(c)
-				s.reload(c.P, strings.ToLower(strings.TrimSpace(c.Args)))
-			},
+			Run: func(c *world.Ctx) { s.reload(c.P, strings.ToLower(strings.TrimSpace(c.Args))) },
 		},
 		{
 			Name: "lua", MinRole: world.RoleBuilder, Usage: "lua <code>",
@@ -54,7 +41,6 @@ func (s *Server) builderCommands() []*world.Command {
 					c.Send("Run what? (lua <code>)")
 					return
 				}
-				s.audit(c)
 				c.Send(s.scripts.Eval(c.P, c.Args))
 			},
 		},

@@ -134,6 +134,14 @@ func (h host) Record(e world.Event) {
 		h.s.commandCounts[cmdKey{e.Target, e.Room}]++
 		return
 	}
+	if e.Kind == "admin" { // where the staff member connected from
+		if p := h.s.world.Player(e.Actor); p != nil {
+			if sess, ok := p.Link().(*session); ok {
+				e.Details["addr"] = sess.addr
+				e.Details["protocol"] = sess.door.Protocol()
+			}
+		}
+	}
 	h.s.journal.record(store.Event{Kind: e.Kind, Actor: e.Actor, Target: e.Target, Room: e.Room, Details: e.Details})
 }
 

@@ -2,6 +2,7 @@ package world
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"shardmud/world/markup"
 )
@@ -24,10 +25,21 @@ type Ctx struct {
 	P    *Player
 	Verb string // the command's full name
 	Args string // the rest of the line, trimmed
+	// Target and Outcome describe what a staff command did, for the audit
+	// trail: whom or what it acted on, and "ok" or why it failed.
+	Target  string
+	Outcome string
 }
 
 // Send writes to the player who typed the command.
 func (c *Ctx) Send(text string) { c.P.Send(text) }
+
+// Fail tells the player why the command did nothing and records that as
+// its outcome.
+func (c *Ctx) Fail(text string) {
+	c.Outcome = text
+	c.P.Send(text)
+}
 
 type commandTable struct {
 	list    []*Command // in priority order: the first prefix match wins
@@ -76,6 +88,10 @@ func (w *World) Commands() []*Command { return w.commands.list }
 
 // Do runs one line of input from p.
 func (w *World) Do(p *Player, line string) {
+	if p.editor != nil {
+		w.edit(p, line)
+		return
+	}
 	line = strings.TrimSpace(line)
 	if line == "" {
 		return
@@ -100,7 +116,27 @@ func (w *World) Do(p *Player, line string) {
 		return
 	}
 	w.cfg.Host.Record(Event{Kind: "command", Target: c.Name, Room: p.Room.ID})
-	c.Run(&Ctx{W: w, P: p, Verb: c.Name, Args: args})
+	ctx := &Ctx{W: w, P: p, Verb: c.Name, Args: args}
+	room := p.Room.ID
+	c.Run(ctx)
+	if c.MinRole > RolePlayer { // the audit trail of staff commands
+		if ctx.Outcome == "" {
+			ctx.Outcome = "ok"
+		}
+		w.cfg.Host.Record(Event{Kind: "admin", Actor: p.Name, Target: ctx.Target, Room: room,
+			Details: map[string]any{"command": c.Name, "args": clip(args, 200), "outcome": clip(ctx.Outcome, 200)}})
+	}
+}
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // claimed offers a typed line to the behaviours around p, which may take

@@ -77,7 +77,8 @@ func builtinCommands() []*Command {
 			Help: "Saves your character and leaves the game. Type it in full.",
 			Run:  cmdQuit},
 	)
-	return cmds
+	cmds = append(cmds, builderCommands()...)
+	return append(cmds, adminCommands()...)
 }
 
 func cmdLook(c *Ctx) {
@@ -138,7 +139,7 @@ func (w *World) look(p *Player) {
 		b.WriteString("{x")
 	}
 	for _, o := range r.Players {
-		if o == p {
+		if o == p || !o.SeenBy(p) {
 			continue
 		}
 		b.WriteString("\n")
@@ -179,9 +180,9 @@ func (w *World) walk(p *Player, d Dir) {
 			return
 		}
 	}
-	from.send(fmt.Sprintf("%s leaves %s.", p.Name, d), p)
+	from.sendAbout(p, fmt.Sprintf("%s leaves %s.", p.Name, d))
 	w.unplace(p)
-	to.send(fmt.Sprintf("%s arrives from %s.", p.Name, d.Reverse().from()), nil)
+	to.sendAbout(p, fmt.Sprintf("%s arrives from %s.", p.Name, d.Reverse().from()))
 	w.place(p, to)
 	if from.Area != to.Area {
 		w.cfg.Host.Record(Event{Kind: "move", Actor: p.Name, Room: to.ID, Details: map[string]any{"from": from.ID}})
@@ -339,7 +340,12 @@ func cmdChat(c *Ctx) {
 func cmdWho(c *Ctx) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Players in %s:", c.W.name)
-	ps := c.W.Players()
+	var ps []*Player
+	for _, p := range c.W.Players() {
+		if p.SeenBy(c.P) {
+			ps = append(ps, p)
+		}
+	}
 	for _, p := range ps {
 		b.WriteString("\n  ")
 		if p.Role > RolePlayer {
@@ -348,6 +354,9 @@ func cmdWho(c *Ctx) {
 		b.WriteString(p.Name)
 		if p.link == nil {
 			b.WriteString(" (link-dead)")
+		}
+		if p.Invis {
+			b.WriteString(" (invisible)")
 		}
 	}
 	if len(ps) == 1 {

@@ -132,9 +132,14 @@ type Player struct {
 
 	Attrs map[string]float64
 
+	// Invis hides an admin from who, room listings and arrival messages
+	// for everyone below admin.
+	Invis bool
+
 	link         Link   // nil while link-dead
 	linkDeadTick uint64 // tick at which the link dropped
 	loginTick    uint64
+	editor       *editor // non-nil while typing a long text
 }
 
 // Key is the case-folded name that identifies the character.

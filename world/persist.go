@@ -87,20 +87,30 @@ type Delta struct {
 	Exits     []ExitRecord
 	States    []StateRecord
 	Areas     []string // the areas populated, when that changed (nil: unchanged)
+	// AreaFiles are areas builders edited in the game, written out as area
+	// files by the host (nil Data: the edits were discarded).
+	AreaFiles []AreaFile
 	NextID    uint64   // counters to continue from
 	NextSeq   uint64
+}
+
+// AreaFile is an area's definition as builders left it, in the area file
+// format.
+type AreaFile struct {
+	ID   string
+	Data []byte
 }
 
 // Empty reports whether d changes nothing.
 func (d *Delta) Empty() bool {
 	return len(d.Players) == 0 && len(d.Items) == 0 && len(d.GoneItems) == 0 &&
-		len(d.Mobs) == 0 && len(d.GoneMobs) == 0 && len(d.Exits) == 0 && len(d.States) == 0 && d.Areas == nil
+		len(d.Mobs) == 0 && len(d.GoneMobs) == 0 && len(d.Exits) == 0 && len(d.States) == 0 && d.Areas == nil && len(d.AreaFiles) == 0
 }
 
 // Size is the number of rows d writes.
 func (d *Delta) Size() int {
 	return len(d.Players) + len(d.Items) + len(d.GoneItems) + len(d.Mobs) +
-		len(d.GoneMobs) + len(d.Exits) + len(d.States)
+		len(d.GoneMobs) + len(d.Exits) + len(d.States) + len(d.AreaFiles)
 }
 
 // Snapshot is a saved world to continue from: everything that is not a
@@ -496,6 +506,7 @@ func (d *Delta) Merge(later *Delta) {
 	if later.Areas != nil {
 		d.Areas = later.Areas
 	}
+	d.AreaFiles = mergeBy(d.AreaFiles, later.AreaFiles, func(r AreaFile) string { return r.ID })
 	d.NextID, d.NextSeq = later.NextID, later.NextSeq
 }
 

@@ -100,6 +100,7 @@ type World struct {
 	leftStates   []StateRecord     // script state of items that left with their player
 	urgent       bool              // something happened that must be saved at once
 	areasChanged bool              // an area was populated for the first time
+	editedAreas  map[string]bool   // areas whose definition builders changed
 	slots        map[string]any    // spawn slot -> the *Item or *Mobile it made
 	pending      map[string][]byte // restored script state, until SetScripts
 }
@@ -296,7 +297,7 @@ func (w *World) Tick() {
 	}
 	for _, p := range w.players {
 		if p.link == nil && w.tick-p.linkDeadTick >= w.cfg.LinkDeadTicks {
-			p.Room.send(fmt.Sprintf("%s's body fades from the world.", p.Name), p)
+			p.Room.sendAbout(p, fmt.Sprintf("%s's body fades from the world.", p.Name))
 			w.depart(p, "link-dead too long")
 		}
 	}
@@ -340,7 +341,7 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 			p.Send("You take over your character, which was already playing.")
 		} else {
 			p.Send("Reconnecting. Welcome back!")
-			p.Room.send(fmt.Sprintf("%s has reconnected.", p.Name), p)
+			p.Room.sendAbout(p, fmt.Sprintf("%s has reconnected.", p.Name))
 		}
 		w.look(p)
 		return p
@@ -374,7 +375,7 @@ func (w *World) Disconnect(p *Player, link Link) {
 	}
 	p.link = nil
 	p.linkDeadTick = w.tick
-	p.Room.send(fmt.Sprintf("%s has lost their link.", p.Name), p)
+	p.Room.sendAbout(p, fmt.Sprintf("%s has lost their link.", p.Name))
 }
 
 // Remove takes p out of the world without a word (shutdown) and returns its
@@ -418,6 +419,20 @@ func (w *World) place(p *Player, r *Room) {
 func (w *World) unplace(p *Player) {
 	if p.Room != nil {
 		p.Room.Players = remove(p.Room.Players, p)
+	}
+}
+
+// SeenBy reports whether viewer can see p: invisible admins are seen only
+// by admins.
+func (p *Player) SeenBy(viewer *Player) bool { return !p.Invis || viewer.Role >= RoleAdmin }
+
+// sendAbout tells everyone in the room but actor something about actor,
+// if they can see actor.
+func (r *Room) sendAbout(actor *Player, text string) {
+	for _, o := range r.Players {
+		if o != actor && actor.SeenBy(o) {
+			o.Send(text)
+		}
 	}
 }
 

@@ -100,6 +100,21 @@ var migrations = []string{
 			row_number() OVER (ORDER BY c.name_key, CAST(j.key AS INTEGER))
 		FROM characters c, json_each(c.inventory) j;
 	ALTER TABLE characters DROP COLUMN inventory;`,
+	// 5: bans, and areas edited in the game.
+	`CREATE TABLE bans (
+		kind       TEXT NOT NULL CHECK (kind IN ('name', 'addr')),
+		target     TEXT NOT NULL,             -- a name key, an IP address, or a CIDR block
+		reason     TEXT NOT NULL DEFAULT '',
+		banned_by  TEXT NOT NULL DEFAULT '',
+		created_at INTEGER NOT NULL,          -- Unix seconds
+		expires_at INTEGER,                   -- Unix seconds, NULL for never
+		PRIMARY KEY (kind, target)
+	) STRICT;
+	CREATE TABLE area_edits (
+		area     TEXT PRIMARY KEY,            -- area id
+		yaml     TEXT NOT NULL,               -- the whole area file, as builders left it
+		saved_at INTEGER NOT NULL             -- Unix seconds
+	) STRICT;`,
 }
 
 // SchemaVersion is the version this binary writes.

@@ -134,6 +134,18 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 			}
 		}
 	}
+	for _, f := range d.AreaFiles {
+		var err error
+		if f.Data == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM area_edits WHERE area = ?`, f.ID)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO area_edits (area, yaml, saved_at) VALUES (?, ?, ?)
+				ON CONFLICT (area) DO UPDATE SET yaml = excluded.yaml, saved_at = excluded.saved_at`, f.ID, string(f.Data), now)
+		}
+		if err != nil {
+			return fmt.Errorf("area %s: %w", f.ID, err)
+		}
+	}
 	if d.Areas != nil {
 		areas, _ := json.Marshal(d.Areas)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('areas', ?)
