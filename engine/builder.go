@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"strings"
 	"testing/fstest"
 
@@ -26,8 +27,10 @@ func (s *Server) reportScript(msg string) {
 func (s *Server) builderCommands() []*world.Command {
 	return []*world.Command{
 		{
-			Name: "reload", MinRole: world.RoleBuilder, Usage: "reload [area]",
+			Name: "reload", MinRole: world.RoleBuilder,
+			Usage: "reload [area] [discard]",
 			Help: "Reloads area data and Lua scripts, all of them or one area's, without disconnecting anyone. " +
+				"An area edited in the game keeps its edits over its file; 'reload <area> discard' drops them and loads the file. " +
 				"Rooms keep who and what is in them, items and NPCs show their prototypes' new text, entities keep their script state; " +
 				"files that fail to load leave the old version running and the error is shown with file and line.",
 			Run: func(c *world.Ctx) { s.reload(c.P, strings.ToLower(strings.TrimSpace(c.Args))) },
@@ -49,12 +52,29 @@ func (s *Server) builderCommands() []*world.Command {
 
 // reload reads the world and script files on a goroutine of its own (the
 // loop does no file I/O), then merges and recompiles on the loop.
-func (s *Server) reload(p *world.Player, areaID string) {
+func (s *Server) reload(p *world.Player, args string) {
+	areaID, discard := args, false
+	if id, ok := strings.CutSuffix(args, " discard"); ok {
+		areaID, discard = strings.TrimSpace(id), true
+	}
+	if discard {
+		if _, edited := s.areaEdits[areaID]; !edited {
+			p.Send(fmt.Sprintf("Area %q has no edits made in the game to discard.", areaID))
+			return
+		}
+		delete(s.areaEdits, areaID)
+		s.discarded = append(s.discarded, areaID)
+		s.world.SaveSoon()
+		p.Send(fmt.Sprintf("The edits made in the game to %s are discarded; its file is loaded instead. Rooms dug in the game stay until the next restart.", areaID))
+	} else if _, edited := s.areaEdits[areaID]; edited && areaID != "" {
+		p.Send(fmt.Sprintf("Note: %s was edited in the game; those edits are kept over its file. 'export %s' writes them out; 'reload %s discard' drops them for the file.", areaID, areaID, areaID))
+	}
+	edits := maps.Clone(s.areaEdits)
 	p.Send("Reloading...")
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
-		bp, werr := loadSnapshot(s.cfg.World)
+		bp, werr := loadSnapshot(s.cfg.World, edits)
 		scripts, serr := snapshotFS(s.cfg.Scripts)
 		s.post(event{kind: evFunc, fn: func() {
 			var msg []string
@@ -85,11 +105,15 @@ func (s *Server) reload(p *world.Player, areaID string) {
 	}()
 }
 
-// loadSnapshot reads a world folder into memory and parses it.
-func loadSnapshot(fsys fs.FS) (*world.Blueprint, error) {
+// loadSnapshot reads a world folder into memory, with the areas edited in
+// the game in place of their files, and parses it.
+func loadSnapshot(fsys fs.FS, edits map[string][]byte) (*world.Blueprint, error) {
 	snap, err := snapshotFS(fsys)
 	if err != nil {
 		return nil, err
+	}
+	for id, data := range edits {
+		snap["areas/"+id+".yaml"] = &fstest.MapFile{Data: data}
 	}
 	return area.Load(snap)
 }

@@ -15,10 +15,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,7 +33,6 @@ import (
 	"shardmud/engine/script"
 	"shardmud/engine/store"
 	"shardmud/world"
-	"shardmud/world/area"
 )
 
 // Config is everything the server is started with; cmd/shardmud fills it
@@ -52,6 +53,7 @@ type Config struct {
 	SSHAddr      string        // "" disables SSH
 	SSHHostKey   string        // host key file, created if missing; default DBPath + ".hostkey"
 	Shard        string        // this shard's name in the journal; default "main"
+	ExportDir    string        // where export writes area files; default "world-export"
 	Logger       *slog.Logger
 
 	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
@@ -78,6 +80,9 @@ func (c *Config) defaults() {
 	}
 	if c.Shard == "" {
 		c.Shard = "main"
+	}
+	if c.ExportDir == "" {
+		c.ExportDir = "world-export"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -127,10 +132,14 @@ type Server struct {
 	// Engine-owned.
 	world         *world.World
 	scripts       *script.Host
-	departed      map[string]*departure  // last state of players who left, newer than what logins may read
-	busy          []*session             // sessions that ran commands this tick or have some waiting
-	kick          []*session             // sessions with output queued by the loop and no flusher yet
-	notices       []notice               // the latest staff notices, replayed to staff as they log in
+	departed      map[string]*departure // last state of players who left, newer than what logins may read
+	busy          []*session            // sessions that ran commands this tick or have some waiting
+	kick          []*session            // sessions with output queued by the loop and no flusher yet
+	notices       []notice              // the latest staff notices, replayed to staff as they log in
+	countdown     *shutdownClock        // a shutdown counting down, nil if none
+	areaEdits     map[string][]byte     // areas edited in the game, as area files: what the files are overlaid with
+	bans          banList
+	discarded     []string               // areas whose in-game edits were discarded, for the next snapshot
 	online        map[string]onlineSince // characters in the world: since when, and how they came
 	commandCounts map[cmdKey]int         // commands since the journal last had them
 }
@@ -141,12 +150,27 @@ func New(cfg Config) (*Server, error) {
 	if cfg.World == nil {
 		return nil, errors.New("engine: no world given")
 	}
-	bp, err := area.Load(cfg.World)
+	st, err := store.Open(cfg.DBPath)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(cfg.DBPath)
+	// Areas builders edited in the game override their files.
+	edits, err := st.AreaEdits(context.Background())
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	bp, err := loadSnapshot(cfg.World, edits)
+	if err != nil {
+		st.Close()
+		if len(edits) > 0 {
+			return nil, fmt.Errorf("%w\n(areas edited in the game, from the database: %s)", err, strings.Join(slices.Sorted(maps.Keys(edits)), ", "))
+		}
+		return nil, err
+	}
+	bans, err := st.Bans(context.Background())
+	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	s := &Server{
@@ -162,7 +186,9 @@ func New(cfg Config) (*Server, error) {
 		departed:      make(map[string]*departure),
 		online:        make(map[string]onlineSince),
 		commandCounts: make(map[cmdKey]int),
+		areaEdits:     edits,
 	}
+	s.bans.set(bans)
 	s.journal = newJournal(st, cfg.Shard, s.log, s.journalProblem)
 	snap, err := st.Snapshot(context.Background())
 	if err != nil {
@@ -205,6 +231,12 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	w.AddCommand(s.statsCommand())
+	for _, c := range s.adminCommands() {
+		w.AddCommand(c)
+	}
+	for _, c := range s.builderFiles() {
+		w.AddCommand(c)
+	}
 	w.AddCommand(s.sshkeyCommand())
 	for _, c := range s.builderCommands() {
 		w.AddCommand(c)

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"shardmud/engine/store"
 	"shardmud/world"
 	"shardmud/world/markup"
 )
@@ -67,6 +68,9 @@ type session struct {
 	// starts on a fresh line.
 	atPrompt atomic.Bool
 
+	// lastInput is when the client last sent a line (Unix nanoseconds).
+	lastInput atomic.Int64
+
 	// preauth is the character an SSH handshake already logged in as.
 	preauth *world.PlayerRecord
 	// badPasswords counts wrong passwords during login (session goroutine).
@@ -80,11 +84,13 @@ type session struct {
 
 func newSession(srv *Server, id uint64, d door) *session {
 	addr := d.RemoteAddr().String()
-	return &session{
+	s := &session{
 		id: id, srv: srv, door: d, addr: addr,
 		log:     srv.log.With("session", id, "addr", addr, "proto", d.Protocol()),
 		credits: make(chan struct{}, QueuedLinesPerSession),
 	}
+	s.lastInput.Store(time.Now().UnixNano())
+	return s
 }
 
 // Send queues a message; it implements world.Link, so only the loop calls
@@ -293,6 +299,10 @@ func (s *session) run() {
 	defer s.finish()
 	defer s.recoverPanic("reader")
 
+	if b, banned := s.srv.bans.match("", s.addr, time.Now()); banned {
+		s.refuse(b)
+		return
+	}
 	var rec world.PlayerRecord
 	var err error
 	if s.preauth != nil {
@@ -308,6 +318,10 @@ func (s *session) run() {
 		if !errors.Is(err, io.EOF) && !isClosed(err) {
 			s.log.Info("login ended", "reason", err)
 		}
+		return
+	}
+	if b, banned := s.srv.bans.match(rec.Name, s.addr, time.Now()); banned {
+		s.refuse(b)
 		return
 	}
 	s.inGame.Store(true)
@@ -334,6 +348,7 @@ func (s *session) run() {
 			return
 		}
 		s.atPrompt.Store(false)
+		s.lastInput.Store(time.Now().UnixNano())
 		select {
 		case s.credits <- struct{}{}:
 		case <-s.srv.stopping:
@@ -343,6 +358,14 @@ func (s *session) run() {
 			return
 		}
 	}
+}
+
+// refuse tells a banned client why and closes the connection.
+func (s *session) refuse(b store.Ban) {
+	s.log.Info("login refused: banned", "target", b.Target)
+	s.say("{R" + banMessage(b) + "{x")
+	s.Close("banned")
+	s.flushers.Wait()
 }
 
 // drain waits, up to timeout, until the engine has run every line this

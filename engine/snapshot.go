@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"shardmud/world"
+	"shardmud/world/area"
 )
 
 // departure is the last state of a character who left the world. A login
@@ -23,10 +24,10 @@ const departedGrace = time.Minute
 // snapshot takes what changed in the world since the last one and hands it
 // to the saver, on the loop, at a boundary between events. Its cost is the
 // tick's stall, measured.
-func (s *Server) snapshot() {
+func (s *Server) snapshot() (seq uint64) {
 	start := time.Now()
 	d := s.world.TakeDelta()
-	var seq uint64
+	s.addAreaFiles(d)
 	if !d.Empty() {
 		seq = s.saver.put(d)
 	}
@@ -43,6 +44,30 @@ func (s *Server) snapshot() {
 		case !dep.done.IsZero() && start.Sub(dep.done) > departedGrace:
 			delete(s.departed, key)
 		}
+	}
+	return seq
+}
+
+// addAreaFiles writes the areas builders edited since the last snapshot
+// into d, as area files, and keeps them for reloads to overlay.
+func (s *Server) addAreaFiles(d *world.Delta) {
+	for _, id := range s.discarded {
+		d.AreaFiles = append(d.AreaFiles, world.AreaFile{ID: id})
+	}
+	s.discarded = nil
+	for _, id := range s.world.TakeEditedAreas() {
+		a := s.world.Area(id)
+		if a == nil {
+			continue
+		}
+		data, err := area.Marshal(a, s.world.ItemProtos(), s.world.MobProtos())
+		if err != nil {
+			s.log.Error("cannot write an edited area; its edits are not saved", "area", id, "err", err)
+			s.notifyStaff(fmt.Sprintf("{R[db]{x The edits to area %s cannot be saved: %v", id, err))
+			continue
+		}
+		s.areaEdits[id] = data
+		d.AreaFiles = append(d.AreaFiles, world.AreaFile{ID: id, Data: data})
 	}
 }
 

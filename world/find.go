@@ -111,3 +111,19 @@ func capFirst(s string) string {
 	}
 	return s[:i] + string(unicode.ToUpper(r)) + s[i+size:]
 }
+
+// FindHere finds an NPC or an item here or in p's hands by what p calls
+// it, for builders' commands; nil if there is none.
+func (p *Player) FindHere(arg string) Scripted {
+	q := parseQuery(arg)
+	if m, ok := pickOne(p.Room.Mobs, q); ok {
+		return m
+	}
+	if it, ok := pickOne(p.Items, q); ok {
+		return it
+	}
+	if it, ok := pickOne(p.Room.Items, q); ok {
+		return it
+	}
+	return nil
+}

@@ -403,6 +403,13 @@ func (w *World) Remove(p *Player) PlayerRecord {
 	return rec
 }
 
+// Expel takes p out of the world for reason (kicked, banned): saved, and
+// its connection closed after what it was told.
+func (w *World) Expel(p *Player, reason string) {
+	p.Room.sendAbout(p, fmt.Sprintf("%s is gone.", p.Name))
+	w.depart(p, reason)
+}
+
 func (w *World) depart(p *Player, reason string) {
 	link := p.link
 	rec := w.Remove(p)

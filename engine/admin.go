@@ -1,0 +1,630 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"shardmud/engine/store"
+	"shardmud/world"
+	"shardmud/world/area"
+)
+
+// The admins' commands that reach beyond the world: connections, the
+// database, files and the process itself. The world's own (wall, goto,
+// stat, ...) are in world/admin.go; the command table gates them all.
+
+// banList is the bans in force, read by every login (any goroutine) and
+// changed by the loop.
+type banList struct {
+	mu   sync.RWMutex
+	list []store.Ban
+}
+
+func (b *banList) set(list []store.Ban) {
+	b.mu.Lock()
+	b.list = list
+	b.mu.Unlock()
+}
+
+func (b *banList) put(ban store.Ban) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, x := range b.list {
+		if x.Kind == ban.Kind && x.Target == ban.Target {
+			b.list[i] = ban
+			return
+		}
+	}
+	b.list = append(b.list, ban)
+}
+
+func (b *banList) remove(kind, target string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, x := range b.list {
+		if x.Kind == kind && x.Target == target {
+			b.list = append(b.list[:i], b.list[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (b *banList) all() []store.Ban {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return append([]store.Ban(nil), b.list...)
+}
+
+// match finds a ban in force against a character name ("" for none yet)
+// or a client address ("host:port" or "host").
+func (b *banList) match(name, addr string, now time.Time) (store.Ban, bool) {
+	ip, ipErr := netip.ParseAddr(hostOf(addr))
+	ip = ip.Unmap()
+	key := strings.ToLower(name)
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, x := range b.list {
+		if !x.Expires.IsZero() && now.After(x.Expires) {
+			continue
+		}
+		switch {
+		case x.Kind == "name" && key != "" && x.Target == key:
+			return x, true
+		case x.Kind == "addr" && ipErr == nil:
+			if p, err := netip.ParsePrefix(x.Target); err == nil && p.Contains(ip) {
+				return x, true
+			}
+			if a, err := netip.ParseAddr(x.Target); err == nil && a.Unmap() == ip {
+				return x, true
+			}
+		}
+	}
+	return store.Ban{}, false
+}
+
+// banMessage is what a banned client is told.
+func banMessage(b store.Ban) string {
+	msg := "You are banned from this server"
+	if b.Reason != "" {
+		msg += ": " + b.Reason
+	}
+	if b.Expires.IsZero() {
+		return msg + ". The ban does not expire."
+	}
+	return msg + fmt.Sprintf(". The ban expires %s (in %s).", b.Expires.UTC().Format("2006-01-02 15:04 UTC"),
+		time.Until(b.Expires).Round(time.Minute))
+}
+
+// parseBanTarget tells a name from an address or a CIDR block.
+func parseBanTarget(s string) (kind, target, problem string) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return "addr", p.Masked().String(), ""
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return "addr", a.Unmap().String(), ""
+	}
+	if name, problem := validName(s); problem == "" {
+		return "name", strings.ToLower(name), ""
+	}
+	return "", "", fmt.Sprintf("%q is not a character name, an IP address or a CIDR block (10.0.0.0/8).", s)
+}
+
+// parseSpan reads a ban's length: a Go duration (90m, 12h) or days (7d).
+func parseSpan(s string) (time.Duration, bool) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		return time.Duration(n) * 24 * time.Hour, err == nil && n > 0
+	}
+	d, err := time.ParseDuration(s)
+	return d, err == nil && d > 0
+}
+
+func (s *Server) adminCommands() []*world.Command {
+	a := world.RoleAdmin
+	return []*world.Command{
+		{Name: "promote", MinRole: a, Usage: "promote <name> <role>",
+			Help: "Gives a character a role: player, builder or admin. Works on characters who are offline too.",
+			Run:  s.cmdPromote},
+		{Name: "demote", MinRole: a, Usage: "demote <name> [role]",
+			Help: "Lowers a character's role, one step (admin to builder, builder to player) or to the role given.",
+			Run:  s.cmdPromote},
+		{Name: "kick", MinRole: a, Usage: "kick <name> [reason]",
+			Help: "Disconnects a player, who is told the reason; the character is saved and leaves the world.",
+			Run:  s.cmdKick},
+		{Name: "ban", MinRole: a, Usage: "ban <name|address|cidr> [duration] [reason]",
+			Help: "Refuses logins by a character name, an IP address or a block of them (10.1.0.0/16), for a duration (90m, 12h, 7d) or for good. Whoever matches is disconnected at once; a refused client is told the reason and the expiry.",
+			Run:  s.cmdBan},
+		{Name: "unban", MinRole: a, Usage: "unban <name|address|cidr>",
+			Help: "Lifts a ban.",
+			Run:  s.cmdUnban},
+		{Name: "bans", MinRole: a, Usage: "bans",
+			Help: "Lists the bans in force.",
+			Run:  s.cmdBans},
+		{Name: "users", MinRole: a, Usage: "users",
+			Help: "Lists every connection: character (or logging in), address, protocol, idle time, client and window width.",
+			Run:  s.cmdUsers},
+		{Name: "save", MinRole: a, Usage: "save",
+			Help: "Saves everything that changed now, and reports how long the game paused to copy it and how long the disk took.",
+			Run:  s.cmdSave},
+		{Name: "shutdown", MinRole: a, Usage: "shutdown [seconds] [reason] | shutdown cancel",
+			Help: "Shuts the server down after a countdown (default 30 seconds) that everyone sees; then the world is saved and the process exits. 'shutdown cancel' stops the countdown.",
+			Run:  s.cmdShutdown},
+		{Name: "audit", MinRole: a, Usage: "audit [name] [n]",
+			Help: "Shows the latest staff commands from the journal (20, or n up to 200), of everyone or of one character: when, who, from where, what and how it went.",
+			Run:  s.cmdAudit},
+	}
+}
+
+func (s *Server) cmdPromote(c *world.Ctx) {
+	words := strings.Fields(c.Args)
+	if len(words) == 0 || len(words) > 2 || c.Verb == "promote" && len(words) != 2 {
+		c.Fail("Usage: " + map[string]string{"promote": "promote <name> <role>", "demote": "demote <name> [role]"}[c.Verb])
+		return
+	}
+	name, problem := validName(words[0])
+	if problem != "" {
+		c.Fail(problem)
+		return
+	}
+	c.Target = name
+	if strings.EqualFold(name, c.P.Name) {
+		c.Fail("You cannot change your own role; ask another admin.")
+		return
+	}
+	var role world.Role
+	if len(words) == 2 {
+		r, err := world.ParseRole(words[1])
+		if err != nil {
+			c.Fail("A role is player, builder or admin.")
+			return
+		}
+		role = r
+	}
+	apply := func(current world.Role) (world.Role, string) {
+		next := role
+		if len(words) == 1 { // demote one step
+			if current == world.RolePlayer {
+				return current, fmt.Sprintf("%s is a player already.", name)
+			}
+			next = current - 1
+		}
+		if c.Verb == "promote" && next < current || c.Verb == "demote" && next > current {
+			return current, fmt.Sprintf("%s is %s; %s cannot make them %s.", name, current, c.Verb, next)
+		}
+		return next, ""
+	}
+	if p := s.world.Player(name); p != nil {
+		next, problem := apply(p.Role)
+		if problem != "" {
+			c.Fail(problem)
+			return
+		}
+		p.Role = next
+		s.world.Touch(p)
+		s.world.SaveSoon()
+		p.Send(fmt.Sprintf("{Y%s makes you %s.{x", c.P.Name, next))
+		c.Send(fmt.Sprintf("%s is now %s.", p.Name, next))
+		return
+	}
+	s.background(c.P, func() string {
+		ctx := context.Background()
+		ch, err := s.store.Character(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Sprintf("There is no character called %s.", name)
+		}
+		if err != nil {
+			return "The database failed: " + err.Error()
+		}
+		next, problem := apply(ch.Record.Role)
+		if problem != "" {
+			return problem
+		}
+		if err := s.store.SetRole(ctx, name, next); err != nil {
+			return "The database failed: " + err.Error()
+		}
+		return fmt.Sprintf("%s (offline) is now %s.", ch.Record.Name, next)
+	})
+}
+
+// expel disconnects p with reason and takes the character out of the
+// world, saved. Loop only.
+func (s *Server) expel(p *world.Player, reason string) {
+	p.Send("{R" + reason + "{x")
+	s.world.Expel(p, reason)
+}
+
+func (s *Server) cmdKick(c *world.Ctx) {
+	name, reason, _ := strings.Cut(c.Args, " ")
+	if name == "" {
+		c.Fail("Usage: kick <name> [reason]")
+		return
+	}
+	p := s.world.Player(name)
+	if p == nil {
+		c.Fail(fmt.Sprintf("There is no player %q in the world.", name))
+		return
+	}
+	if p == c.P {
+		c.Fail("Use quit.")
+		return
+	}
+	c.Target = p.Name
+	msg := fmt.Sprintf("You have been kicked out by %s.", c.P.Name)
+	if reason = strings.TrimSpace(reason); reason != "" {
+		msg = fmt.Sprintf("You have been kicked out by %s: %s", c.P.Name, reason)
+	}
+	s.expel(p, msg)
+	c.Send(fmt.Sprintf("You kick %s out.", p.Name))
+}
+
+func (s *Server) cmdBan(c *world.Ctx) {
+	words := strings.Fields(c.Args)
+	if len(words) == 0 {
+		c.Fail("Usage: ban <name|address|cidr> [duration] [reason]")
+		return
+	}
+	kind, target, problem := parseBanTarget(words[0])
+	if problem != "" {
+		c.Fail(problem)
+		return
+	}
+	now := time.Now()
+	b := store.Ban{Kind: kind, Target: target, By: c.P.Name, Created: now}
+	rest := words[1:]
+	if len(rest) > 0 {
+		if span, ok := parseSpan(rest[0]); ok {
+			b.Expires = now.Add(span)
+			rest = rest[1:]
+		}
+	}
+	b.Reason = strings.Join(rest, " ")
+	c.Target = target
+	if kind == "name" && strings.EqualFold(target, c.P.Name) {
+		c.Fail("You cannot ban yourself.")
+		return
+	}
+	if kind == "addr" {
+		if sess, ok := c.P.Link().(*session); ok {
+			if _, hit := (&banList{list: []store.Ban{b}}).match("", sess.addr, now); hit {
+				c.Fail("That would ban your own address.")
+				return
+			}
+		}
+	}
+	s.bans.put(b)
+	// Whoever matches now goes at once.
+	for _, p := range s.world.Players() {
+		addr := ""
+		if sess, ok := p.Link().(*session); ok {
+			addr = sess.addr
+		}
+		if _, hit := (&banList{list: []store.Ban{b}}).match(p.Name, addr, now); hit {
+			s.expel(p, banMessage(b))
+		}
+	}
+	s.background(c.P, func() string {
+		if err := s.store.PutBan(context.Background(), b); err != nil {
+			return "The ban holds until the server restarts, but the database failed: " + err.Error()
+		}
+		until := "for good"
+		if !b.Expires.IsZero() {
+			until = "until " + b.Expires.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		return fmt.Sprintf("Banned %s %s %s.", kind, target, until)
+	})
+}
+
+func (s *Server) cmdUnban(c *world.Ctx) {
+	kind, target, problem := parseBanTarget(strings.TrimSpace(c.Args))
+	if problem != "" {
+		c.Fail(problem)
+		return
+	}
+	c.Target = target
+	if !s.bans.remove(kind, target) {
+		c.Fail(fmt.Sprintf("There is no ban on %s.", target))
+		return
+	}
+	s.background(c.P, func() string {
+		if err := s.store.DeleteBan(context.Background(), kind, target); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "Lifted until the server restarts, but the database failed: " + err.Error()
+		}
+		return fmt.Sprintf("The ban on %s is lifted.", target)
+	})
+}
+
+func (s *Server) cmdBans(c *world.Ctx) {
+	now := time.Now()
+	var b strings.Builder
+	n := 0
+	for _, x := range s.bans.all() {
+		if !x.Expires.IsZero() && now.After(x.Expires) {
+			continue
+		}
+		until := "never"
+		if !x.Expires.IsZero() {
+			until = x.Expires.UTC().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(&b, "\n  %-4s %-20s expires %-16s by %-12s %s", x.Kind, x.Target, until, x.By, x.Reason)
+		n++
+	}
+	if n == 0 {
+		c.Send("No bans are in force.")
+		return
+	}
+	c.Send(fmt.Sprintf("Bans in force (%d):", n) + b.String())
+}
+
+func (s *Server) cmdUsers(c *world.Ctx) {
+	s.mu.Lock()
+	sessions := make([]*session, 0, len(s.sessions))
+	for sess := range s.sessions {
+		sessions = append(sessions, sess)
+	}
+	s.mu.Unlock()
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-14s %-22s %-6s %-8s %-14s %s", "character", "address", "proto", "idle", "client", "width")
+	now := time.Now()
+	for _, sess := range sessions {
+		name := "(logging in)"
+		if sess.player != nil {
+			name = sess.player.Name
+		}
+		term := sess.door.Term()
+		client := term.Client
+		if client == "" {
+			client = "-"
+		}
+		idle := now.Sub(time.Unix(0, sess.lastInput.Load())).Round(time.Second)
+		fmt.Fprintf(&b, "\n%-14s %-22s %-6s %-8s %-14s %d", name, sess.addr, sess.door.Protocol(), idle, client, term.Width)
+	}
+	fmt.Fprintf(&b, "\n%d connection(s).", len(sessions))
+	c.Send(b.String())
+}
+
+func (s *Server) cmdSave(c *world.Ctx) {
+	start := time.Now()
+	seq := s.snapshot()
+	stall := time.Since(start)
+	if seq == 0 {
+		c.Send(fmt.Sprintf("Nothing had changed since the last save (%s to check).", stall.Round(time.Microsecond)))
+		return
+	}
+	s.background(c.P, func() string {
+		deadline := time.Now().Add(time.Minute)
+		for s.saver.written.Load() < seq {
+			if time.Now().After(deadline) {
+				return "The save is still not on disk after a minute; the log says why."
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		return fmt.Sprintf("Saved: the game paused %s to copy the changes; on disk %s after.",
+			stall.Round(time.Microsecond), time.Since(start).Round(time.Microsecond))
+	})
+}
+
+// shutdownClock is a countdown in progress.
+type shutdownClock struct {
+	at     time.Time
+	reason string
+	by     string
+	timer  *time.Timer
+}
+
+func (s *Server) cmdShutdown(c *world.Ctx) {
+	words := strings.Fields(c.Args)
+	if len(words) > 0 && words[0] == "cancel" {
+		if s.countdown == nil {
+			c.Fail("No shutdown is counting down.")
+			return
+		}
+		s.countdown.timer.Stop()
+		s.countdown = nil
+		for _, p := range s.world.Players() {
+			p.Send(fmt.Sprintf("{G%s has cancelled the shutdown.{x", c.P.Name))
+		}
+		return
+	}
+	secs := 30
+	if len(words) > 0 {
+		if n, err := strconv.Atoi(words[0]); err == nil {
+			if n < 0 || n > 3600 {
+				c.Fail("The countdown is 0 to 3600 seconds.")
+				return
+			}
+			secs, words = n, words[1:]
+		}
+	}
+	if s.countdown != nil {
+		s.countdown.timer.Stop()
+	}
+	sc := &shutdownClock{at: time.Now().Add(time.Duration(secs) * time.Second), reason: strings.Join(words, " "), by: c.P.Name}
+	s.countdown = sc
+	c.Target = strconv.Itoa(secs) + "s"
+	s.tickShutdown(sc)
+}
+
+// tickShutdown announces the time left and schedules the next
+// announcement, or shuts down when none is left. Loop only.
+func (s *Server) tickShutdown(sc *shutdownClock) {
+	if s.countdown != sc {
+		return // cancelled or replaced
+	}
+	left := time.Until(sc.at).Round(time.Second)
+	if left <= 0 {
+		s.log.Info("shutdown by an admin", "by", sc.by, "reason", sc.reason)
+		s.countdown = nil
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s.Shutdown(ctx)
+		}()
+		return
+	}
+	msg := fmt.Sprintf("{RThe server shuts down in %s", left)
+	if sc.reason != "" {
+		msg += ": " + sc.reason
+	}
+	for _, p := range s.world.Players() {
+		p.Send(msg + ".{x")
+	}
+	// Announce at every minute, then 30, 10, 5, 4, 3, 2, 1 seconds before.
+	next := left - time.Minute
+	for _, mark := range []time.Duration{30, 10, 5, 4, 3, 2, 1, 0} {
+		if left > mark*time.Second {
+			next = max(next, mark*time.Second)
+			break
+		}
+	}
+	sc.timer = time.AfterFunc(left-next, func() {
+		s.post(event{kind: evFunc, fn: func() { s.tickShutdown(sc) }})
+	})
+}
+
+func (s *Server) cmdAudit(c *world.Ctx) {
+	name, n := "", 20
+	for _, w := range strings.Fields(c.Args) {
+		if v, err := strconv.Atoi(w); err == nil {
+			n = min(max(v, 1), 200)
+		} else {
+			name = w
+		}
+	}
+	c.Target = name
+	s.background(c.P, func() string {
+		time.Sleep(JournalFlush + 100*time.Millisecond) // let the journal catch up with the latest
+		entries, err := s.store.Audit(context.Background(), name, n)
+		if err != nil {
+			return "The database failed: " + err.Error()
+		}
+		if len(entries) == 0 {
+			return "No staff commands in the journal."
+		}
+		var b strings.Builder
+		b.WriteString("Latest staff commands, newest first:")
+		for _, e := range entries {
+			var d struct {
+				Command, Args, Outcome, Addr string
+			}
+			json.Unmarshal([]byte(e.Details), &d)
+			fmt.Fprintf(&b, "\n  %s %-12s %-15s %s %s -> %s", e.At.UTC().Format("01-02 15:04:05"), e.Actor, hostOf(d.Addr),
+				d.Command, d.Args, d.Outcome)
+		}
+		return b.String()
+	})
+}
+
+// builderFiles are the builders' commands that reach files and the script
+// host: export, attach, detach.
+func (s *Server) builderFiles() []*world.Command {
+	b := world.RoleBuilder
+	return []*world.Command{
+		{Name: "export", MinRole: b, Usage: "export [area]",
+			Help: "Writes an area (this room's by default) as an area file, areas/<area>.yaml under the export folder (-export), in the format the server loads, for version control and the next release of the world.",
+			Run:  s.cmdExport},
+		{Name: "attach", MinRole: b, Usage: "attach <script> [NPC or item here]",
+			Help: "Gives this room, or the prototype of an NPC or item here (so every copy of it), a Lua behaviour: <name> for scripts/<area>/<name>.lua of this area, or <area>/<name>. It starts at once.",
+			Run:  s.cmdAttach},
+		{Name: "detach", MinRole: b, Usage: "detach [NPC or item here]",
+			Help: "Takes the behaviour off this room, or off the prototype of an NPC or item here. Its state is forgotten.",
+			Run:  s.cmdAttach},
+	}
+}
+
+func (s *Server) cmdExport(c *world.Ctx) {
+	id := strings.ToLower(strings.TrimSpace(c.Args))
+	if id == "" {
+		id = c.P.Room.Area.ID
+	}
+	a := s.world.Area(id)
+	if a == nil {
+		c.Fail(fmt.Sprintf("There is no area %q.", id))
+		return
+	}
+	c.Target = id
+	data, err := area.Marshal(a, s.world.ItemProtos(), s.world.MobProtos())
+	if err != nil {
+		c.Fail("Cannot write the area: " + err.Error())
+		return
+	}
+	dir := s.cfg.ExportDir
+	s.background(c.P, func() string {
+		path := filepath.Join(dir, "areas", id+".yaml")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "Export failed: " + err.Error()
+		}
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			return "Export failed: " + err.Error()
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return "Export failed: " + err.Error()
+		}
+		return fmt.Sprintf("Wrote %s (%d bytes).", path, len(data))
+	})
+}
+
+func (s *Server) cmdAttach(c *world.Ctx) {
+	args := strings.Fields(c.Args)
+	var script string
+	if c.Verb == "attach" {
+		if len(args) == 0 || len(args) > 2 {
+			c.Fail("Usage: attach <script> [NPC or item here]")
+			return
+		}
+		script, args = args[0], args[1:]
+		if !strings.HasSuffix(script, ".lua") {
+			script += ".lua"
+		}
+		if !strings.Contains(script, "/") {
+			script = c.P.Room.Area.ID + "/" + script
+		}
+		if !slices.Contains(s.scripts.Scripts(), script) {
+			c.Fail(fmt.Sprintf("There is no loaded script %s (add the file and reload first).", script))
+			return
+		}
+	} else if len(args) > 1 {
+		c.Fail("Usage: detach [NPC or item here]")
+		return
+	}
+	var target world.Scripted = c.P.Room
+	what := "this room"
+	if len(args) == 1 {
+		t := c.P.FindHere(args[0])
+		if t == nil {
+			c.Fail(fmt.Sprintf("There is no NPC or item %q here.", args[0]))
+			return
+		}
+		target = t
+		switch x := t.(type) {
+		case *world.Mobile:
+			what = "every " + x.Proto.Short + " (" + x.Proto.ID + ")"
+		case *world.Item:
+			what = "every " + x.Proto.Short + " (" + x.Proto.ID + ")"
+		}
+	}
+	if c.Verb == "detach" && target.Behaviour() == "" {
+		c.Fail(what + " has no behaviour.")
+		return
+	}
+	c.Target = world.EntityKey(target)
+	s.world.SetBehaviour(target, script)
+	if script == "" {
+		c.Send(fmt.Sprintf("Took the behaviour off %s.", what))
+		return
+	}
+	c.Send(fmt.Sprintf("Gave %s the behaviour %s.", what, script))
+}
