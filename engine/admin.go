@@ -200,42 +200,73 @@ func (s *Server) cmdPromote(c *world.Ctx) {
 			}
 			next = current - 1
 		}
+		if next == current {
+			return current, fmt.Sprintf("%s is %s already.", name, current)
+		}
 		if c.Verb == "promote" && next < current || c.Verb == "demote" && next > current {
 			return current, fmt.Sprintf("%s is %s; %s cannot make them %s.", name, current, c.Verb, next)
 		}
 		return next, ""
 	}
-	if p := s.world.Player(name); p != nil {
+	promoteOnline := func(p *world.Player) (msg string, ok bool) {
 		next, problem := apply(p.Role)
 		if problem != "" {
-			c.Fail(problem)
-			return
+			return problem, false
 		}
 		p.Role = next
 		s.world.Touch(p)
 		s.world.SaveSoon()
 		p.Send(fmt.Sprintf("{Y%s makes you %s.{x", c.P.Name, next))
-		c.Send(fmt.Sprintf("%s is now %s.", p.Name, next))
+		return fmt.Sprintf("%s is now %s.", p.Name, next), true
+	}
+	if p := s.world.Player(name); p != nil {
+		if msg, ok := promoteOnline(p); ok {
+			c.Send(msg)
+		} else {
+			c.Fail(msg)
+		}
 		return
 	}
-	s.background(c.P, func() string {
-		ctx := context.Background()
-		ch, err := s.store.Character(ctx, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Sprintf("There is no character called %s.", name)
-		}
-		if err != nil {
-			return "The database failed: " + err.Error()
-		}
-		next, problem := apply(ch.Record.Role)
-		if problem != "" {
-			return problem
-		}
-		if err := s.store.SetRole(ctx, name, next); err != nil {
-			return "The database failed: " + err.Error()
-		}
-		return fmt.Sprintf("%s (offline) is now %s.", ch.Record.Name, next)
-	})
+	// Offline: read the character off the loop, change it on the loop, and
+	// save it through the snapshot, in order with everything else.
+	admin := c.P
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		ch, err := s.store.Character(context.Background(), name)
+		s.post(event{kind: evFunc, fn: func() {
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				admin.Send(fmt.Sprintf("There is no character called %s.", name))
+				return
+			case err != nil:
+				admin.Send("The database failed: " + err.Error())
+				return
+			}
+			if p := s.world.Player(name); p != nil { // logged in meanwhile
+				msg, _ := promoteOnline(p)
+				admin.Send(msg)
+				return
+			}
+			rec := ch.Record
+			dep := s.departed[world.PlayerKey(name)]
+			if dep != nil {
+				rec = dep.rec // newer than the database
+			}
+			next, problem := apply(rec.Role)
+			if problem != "" {
+				admin.Send(problem)
+				return
+			}
+			rec.Role = next
+			if dep != nil {
+				dep.rec.Role = next
+			}
+			s.world.SaveOffline(rec)
+			s.snapshot()
+			admin.Send(fmt.Sprintf("%s (offline) is now %s.", rec.Name, next))
+		}})
+	}()
 }
 
 // expel disconnects p with reason and takes the character out of the
@@ -463,7 +494,7 @@ func (s *Server) tickShutdown(sc *shutdownClock) {
 	if s.countdown != sc {
 		return // cancelled or replaced
 	}
-	left := time.Until(sc.at).Round(time.Second)
+	left := time.Until(sc.at)
 	if left <= 0 {
 		s.log.Info("shutdown by an admin", "by", sc.by, "reason", sc.reason)
 		s.countdown = nil
@@ -474,24 +505,33 @@ func (s *Server) tickShutdown(sc *shutdownClock) {
 		}()
 		return
 	}
-	msg := fmt.Sprintf("{RThe server shuts down in %s", left)
+	secs := int((left + time.Second - 1) / time.Second) // rounded up: never "0s" while time is left
+	msg := fmt.Sprintf("{RThe server shuts down in %s", time.Duration(secs)*time.Second)
 	if sc.reason != "" {
 		msg += ": " + sc.reason
 	}
 	for _, p := range s.world.Players() {
 		p.Send(msg + ".{x")
 	}
-	// Announce at every minute, then 30, 10, 5, 4, 3, 2, 1 seconds before.
-	next := left - time.Minute
-	for _, mark := range []time.Duration{30, 10, 5, 4, 3, 2, 1, 0} {
-		if left > mark*time.Second {
-			next = max(next, mark*time.Second)
-			break
-		}
-	}
+	next := time.Duration(nextMark(secs)) * time.Second
 	sc.timer = time.AfterFunc(left-next, func() {
 		s.post(event{kind: evFunc, fn: func() { s.tickShutdown(sc) }})
 	})
+}
+
+// nextMark is when, in seconds before a shutdown, the countdown speaks
+// next after secs: every whole minute, then 30, 10, 5, 4, 3, 2 and 1
+// seconds before; 0 is the shutdown itself.
+func nextMark(secs int) int {
+	if secs > 60 {
+		return (secs - 1) / 60 * 60
+	}
+	for _, m := range []int{30, 10, 5, 4, 3, 2, 1} {
+		if m < secs {
+			return m
+		}
+	}
+	return 0
 }
 
 func (s *Server) cmdAudit(c *world.Ctx) {

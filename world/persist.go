@@ -90,7 +90,7 @@ type Delta struct {
 	// AreaFiles are areas builders edited in the game, written out as area
 	// files by the host (nil Data: the edits were discarded).
 	AreaFiles []AreaFile
-	NextID    uint64   // counters to continue from
+	NextID    uint64 // counters to continue from
 	NextSeq   uint64
 }
 
@@ -179,6 +179,17 @@ func (w *World) touchMob(m *Mobile) {
 
 func (w *World) touchExit(r *Room, d Dir) { w.dirtyExits[exitKey{r, d}] = struct{}{} }
 
+// SaveOffline saves a change to a character who is not in the world (an
+// admin's promotion): it goes into the next delta, in order with the rest.
+// If the character is in the world by then, its live state wins.
+func (w *World) SaveOffline(rec PlayerRecord) {
+	if w.offline == nil {
+		w.offline = make(map[string]PlayerRecord)
+	}
+	w.offline[PlayerKey(rec.Name)] = rec
+	w.urgent = true
+}
+
 // SaveSoon asks for a snapshot now rather than at the next interval: for
 // what players would be upset to lose (a quit, a trade, an admin's edit).
 func (w *World) SaveSoon() { w.urgent = true }
@@ -207,6 +218,13 @@ func (w *World) TakeDelta() *Delta {
 		}
 		clear(w.dirtyPlayers)
 	}
+	for key, rec := range w.offline {
+		if w.players[key] == nil {
+			rec.Items, rec.States = nil, nil
+			d.Players = append(d.Players, rec)
+		}
+	}
+	clear(w.offline)
 	if len(w.dirtyItems) > 0 {
 		d.Items = make([]ItemRecord, 0, len(w.dirtyItems))
 		for _, it := range w.dirtyItems {

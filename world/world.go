@@ -97,12 +97,13 @@ type World struct {
 	dirtyMobs    []*Mobile
 	goneMobs     []uint64
 	dirtyExits   map[exitKey]struct{}
-	leftStates   []StateRecord     // script state of items that left with their player
-	urgent       bool              // something happened that must be saved at once
-	areasChanged bool              // an area was populated for the first time
-	editedAreas  map[string]bool   // areas whose definition builders changed
-	slots        map[string]any    // spawn slot -> the *Item or *Mobile it made
-	pending      map[string][]byte // restored script state, until SetScripts
+	leftStates   []StateRecord           // script state of items that left with their player
+	urgent       bool                    // something happened that must be saved at once
+	areasChanged bool                    // an area was populated for the first time
+	editedAreas  map[string]bool         // areas whose definition builders changed
+	offline      map[string]PlayerRecord // changes to characters not in the world
+	slots        map[string]any          // spawn slot -> the *Item or *Mobile it made
+	pending      map[string][]byte       // restored script state, until SetScripts
 }
 
 // New builds a world from bp and places everything its rooms spawn.

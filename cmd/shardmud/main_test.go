@@ -159,3 +159,27 @@ func readUntil(t *testing.T, conn net.Conn, want string) {
 		}
 	}
 }
+
+// TestBinaryShutdownCommand: an admin's shutdown counts down to everyone,
+// then the process saves and exits 0.
+func TestBinaryShutdownCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "test.db")
+	cmd, addr := startBinary(t, bin, db)
+	admin := dialAndWait(t, addr, "create alice password1\r\n", "Exits:")
+	bob := dialAndWait(t, addr, "create bob password1\r\nget stick\r\n", "You get a")
+	admin.Write([]byte("shutdown 1 maintenance\r\n"))
+	readUntil(t, bob, "The server shuts down in 1s: maintenance.")
+	readUntil(t, bob, "The server is shutting down.")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after shutdown: %v, want status 0", err)
+	}
+	cmd, addr = startBinary(t, bin, db)
+	dialAndWait(t, addr, "connect bob password1\r\ninventory\r\n", "walking stick")
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+}

@@ -209,7 +209,7 @@ func (h *Host) instantiate(path, src string) (*compiled, error) {
 	fn.Env = env
 	sc := &compiled{path: path, env: env}
 	if _, err := h.run(nil, sc, fn); err != nil {
-		return nil, fmt.Errorf("%s", firstLine(err))
+		return nil, errors.New(h.message(err))
 	}
 	return sc, nil
 }
@@ -290,12 +290,7 @@ func (h *Host) call(sc *compiled, fn *lua.LFunction, args ...lua.LValue) (lua.LV
 // failing.
 func (h *Host) failed(sc *compiled, err error) {
 	h.errors.Add(1)
-	msg := firstLine(err)
-	if strings.Contains(msg, context.DeadlineExceeded.Error()) {
-		h.budgetHits.Add(1)
-		msg = strings.Replace(msg, context.DeadlineExceeded.Error(),
-			fmt.Sprintf("ran over its time budget of %s", h.cfg.Budget), 1)
-	}
+	msg := h.message(err)
 	if sc.eval {
 		return
 	}
@@ -318,6 +313,18 @@ func (h *Host) failed(sc *compiled, err error) {
 		sc.quiet = now + h.ticks(1)
 		h.cfg.Report(msg)
 	}
+}
+
+// message is what builders are told of a Lua error: its first line, with
+// the budget's deadline in words.
+func (h *Host) message(err error) string {
+	msg := firstLine(err)
+	if strings.Contains(msg, context.DeadlineExceeded.Error()) {
+		h.budgetHits.Add(1)
+		msg = strings.Replace(msg, context.DeadlineExceeded.Error(),
+			fmt.Sprintf("ran over its time budget of %s", h.cfg.Budget), 1)
+	}
+	return msg
 }
 
 // firstLine is the message of a Lua error without its traceback.
@@ -512,11 +519,7 @@ func (h *Host) Eval(p *world.Player, code string) string {
 	sc := &compiled{path: "lua", env: env, eval: true}
 	ret, err := h.run(nil, sc, fn)
 	if err != nil {
-		msg := firstLine(err)
-		if strings.Contains(msg, context.DeadlineExceeded.Error()) {
-			msg = strings.Replace(msg, context.DeadlineExceeded.Error(), fmt.Sprintf("ran over its time budget of %s", h.cfg.Budget), 1)
-		}
-		return "error: " + msg
+		return "error: " + h.message(err)
 	}
 	if ret == lua.LNil {
 		return "ok"
