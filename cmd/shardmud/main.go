@@ -33,6 +33,7 @@ func main() {
 	flag.DurationVar(&cfg.LinkDead, "linkdead", 10*time.Minute, "how long a disconnected character stays in the world")
 	flag.DurationVar(&cfg.SaveInterval, "save", 5*time.Second, "how often the world's changes are saved (quits and trades are saved at once)")
 	flag.StringVar(&cfg.Shard, "shard", "main", "this shard's name, recorded with each event in the journal")
+	flag.StringVar(&cfg.ExportDir, "export", "", "where builders' export writes area files (default: the -world folder, else world-export)")
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
 	flag.DurationVar(&cfg.LuaBudget, "lua-budget", 5*time.Millisecond, "time one Lua hook call may take before it is stopped")
 	flag.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof and /debug/vars metrics on this address (e.g. 127.0.0.1:6060)")
@@ -42,6 +43,9 @@ func main() {
 	cfg.Logger = log
 	cfg.World, cfg.Scripts = data.FS, scripts.FS
 	if worldDir != "" {
+		if cfg.ExportDir == "" {
+			cfg.ExportDir = worldDir
+		}
 		cfg.World = os.DirFS(worldDir)
 		cfg.Scripts = os.DirFS(filepath.Join(worldDir, "scripts"))
 	}
