@@ -6,12 +6,20 @@ package area
 //
 // The invariant is Load(Marshal(a)) == a: every field Load sets comes back
 // exactly, or Marshal refuses with an error naming what cannot be written.
-// The one deliberate exception is description text, which Load reflows
-// (see reflow): Marshal writes reflow(desc), so a description that is
-// already in reflowed form (anything that came from Load, or that an editor
-// reflowed when it was set) comes back unchanged, and any other comes back
-// as reflow would give it, exactly as if a builder had typed it into the
-// file. What reflow changes, and so what does not survive in a description
+// There are two deliberate exceptions.
+//
+// A room's spawn list comes back with its items first, then its mobs, each
+// in the order they had: the file has one list of each. Resets name spawn
+// slots by prototype and occurrence, not by position, so the same slots
+// are filled; only the order in which one reset creates things differs.
+// Refusing would instead leave unsaved the edits of a builder who added an
+// item spawn after a mob spawn.
+//
+// Description text is reflowed by Load (see reflow), so Marshal writes
+// reflow(desc): a description already in reflowed form (anything that came
+// from Load, or that an editor reflowed when it was set) comes back
+// unchanged, and any other comes back as reflow gives it, exactly as if a
+// builder had typed it into the file. What reflow changes, and so what does not survive in a description
 // that was never reflowed:
 //   - a single line break inside a paragraph becomes a space, and spaces and
 //     tabs around it collapse to that one space;
@@ -54,8 +62,8 @@ const wrapWidth = 72
 // reject or read back differently: a room or prototype id that is not
 // "<a.ID>.<key>", an exit with no target, a reference to something missing
 // from the area, flags that Load would normalise (a closed exit that is not
-// a door), an item spawned after a mob in a room's spawn list (the file
-// lists a room's items before its mobs), text that is not UTF-8.
+// a door), text that is not UTF-8. Descriptions are written reflowed and a
+// room's item spawns before its mob spawns (see the top of this file).
 func Marshal(a *world.Area, items map[string]*world.ItemProto, mobs map[string]*world.MobProto) ([]byte, error) {
 	if a == nil {
 		return nil, fmt.Errorf("marshal area: no area")
@@ -197,9 +205,6 @@ func (m *marshaller) room(r *world.Room) *yaml.Node {
 	for _, sp := range r.Spawns {
 		switch sp.Kind {
 		case world.SpawnItem:
-			if len(mobs.Content) > 0 {
-				m.fail("%s spawns item %s after a mob: a room's items come before its mobs in the file", what, sp.Proto)
-			}
 			items.Content = append(items.Content, scalar(m.ref(sp.Proto, "item", what+" spawn")))
 		case world.SpawnMob:
 			mobs.Content = append(mobs.Content, scalar(m.ref(sp.Proto, "mob", what+" spawn")))
