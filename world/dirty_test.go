@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"shardmud/data"
@@ -299,5 +300,42 @@ func TestJournalEvents(t *testing.T) {
 	}
 	if len(moves) != 1 || moves[0].Room != "whisperwood.edge" || moves[0].Details["from"] != "thornwick.east_gate" {
 		t.Errorf("move events %+v, want one into whisperwood", moves)
+	}
+}
+
+// A door players opened is open now, but the area still defines it closed:
+// an export writes it closed and the area's reset closes it again.
+func TestDoorsStartAsDefined(t *testing.T) {
+	bp, err := area.Load(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := world.New(world.Config{Rand: rand.New(rand.NewPCG(1, 2)), Host: &fakeHost{departed: map[string]world.PlayerRecord{}},
+		Tick: 100 * 1e6}, bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var door *world.Room
+	var dir world.Dir
+	for _, r := range w.Rooms() {
+		for d, ex := range r.Exits {
+			if ex != nil && ex.Door && ex.Closed && !ex.Locked && door == nil {
+				door, dir = r, world.Dir(d)
+			}
+		}
+	}
+	w.SetDoor(door, dir, false, false)
+	out, err := area.Marshal(door.Area, w.ItemProtos(), w.MobProtos())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "closed: true") {
+		t.Errorf("the export of %s lost the door's defined state:\n%s", door.Area.ID, out)
+	}
+	for range int(area.DefaultReset / (100 * 1e6)) {
+		w.Tick()
+	}
+	if !door.Exits[dir].Closed {
+		t.Errorf("the reset did not close the door %s of %s", dir, door.ID)
 	}
 }

@@ -53,7 +53,7 @@ func (w *World) Merge(bp *Blueprint) MergeReport {
 					continue
 				}
 				ex := &Exit{To: w.rooms[ne.To.ID], Door: ne.Door, Closed: ne.Closed,
-					Locked: ne.Locked, Hidden: ne.Hidden, Key: ne.Key}
+					Locked: ne.Locked, Hidden: ne.Hidden, Key: ne.Key, StartClosed: ne.StartClosed, StartLocked: ne.StartLocked}
 				if old := r.Exits[d]; old != nil && old.Door && ex.Door {
 					ex.Closed, ex.Locked = old.Closed, old.Locked // a door keeps its state
 				}

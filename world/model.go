@@ -43,6 +43,10 @@ type Exit struct {
 	// listed while closed: a lever or a script reveals them.
 	Door, Closed, Locked, Hidden bool
 	Key                          string
+	// StartClosed and StartLocked are the door's state as the area defines
+	// it: where resets put it back, and what an export writes. Closed and
+	// Locked are its state now.
+	StartClosed, StartLocked bool
 }
 
 // Visible reports whether the exit shows in the Exits: line.

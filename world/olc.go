@@ -322,12 +322,14 @@ func cmdExits(c *Ctx) {
 			return
 		}
 	}
+	next.StartClosed, next.StartLocked = next.Closed, next.Locked // builders set how the door starts, and is now
 	*ex = next
 	c.W.touchExit(r, d)
 	c.W.markEdited(r.Area)
 	msg := fmt.Sprintf("Exit %s -> %s%s.", d, ex.To.ID, exitFlags(ex))
 	if back := ex.To.Exits[d.Reverse()]; back != nil && back.To == r {
-		*back = Exit{To: r, Door: ex.Door, Closed: ex.Closed, Locked: ex.Locked, Hidden: ex.Hidden, Key: ex.Key}
+		*back = Exit{To: r, Door: ex.Door, Closed: ex.Closed, Locked: ex.Locked, Hidden: ex.Hidden, Key: ex.Key,
+			StartClosed: ex.StartClosed, StartLocked: ex.StartLocked}
 		c.W.touchExit(ex.To, d.Reverse())
 		c.W.markEdited(ex.To.Area)
 		msg += " The other side matches."

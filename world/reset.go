@@ -27,6 +27,12 @@ func (w *World) resetArea(a *Area) error {
 }
 
 func (w *World) resetRoom(r *Room) error {
+	for d, ex := range r.Exits { // doors go back to how the area defines them
+		if ex != nil && ex.Door && (ex.Closed != ex.StartClosed || ex.Locked != ex.StartLocked) {
+			ex.Closed, ex.Locked = ex.StartClosed, ex.StartLocked
+			w.touchExit(r, Dir(d))
+		}
+	}
 	var seen map[string]int
 	for _, sp := range r.Spawns {
 		if seen == nil {

@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -287,11 +289,14 @@ func flag(file string, n *yaml.Node, name string, errs *errorList) bool {
 	return b
 }
 
+// capitalise upper-cases the first letter (a whole character, not a
+// byte, so "éclair" stays UTF-8).
 func capitalise(s string) string {
-	if s == "" {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || r == utf8.RuneError {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 // link builds rooms and prototypes from every area, then resolves exits and
@@ -340,7 +345,8 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 				errs.add(t.def.file, ex.to.line, fmt.Sprintf("exit %s of room %s leads to %q, which does not exist", ex.dir, t.rd.key.value, ex.to.value))
 				continue
 			}
-			e := &world.Exit{To: to, Door: ex.door, Closed: ex.closed, Locked: ex.locked, Hidden: ex.hidden}
+			e := &world.Exit{To: to, Door: ex.door, Closed: ex.closed, Locked: ex.locked, Hidden: ex.hidden,
+				StartClosed: ex.closed, StartLocked: ex.locked}
 			if ex.key.value != "" {
 				e.Key = qualify(area, ex.key.value)
 				if bp.Items[e.Key] == nil {

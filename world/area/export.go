@@ -234,13 +234,14 @@ func (m *marshaller) exit(what string, ex *world.Exit) *yaml.Node {
 		return scalar("")
 	}
 	to := scalar(m.ref(ex.To.ID, "room", what))
-	if !ex.Door && !ex.Closed && !ex.Locked && !ex.Hidden && ex.Key == "" {
+	closed, locked := ex.StartClosed, ex.StartLocked // as defined, not as players left it
+	if !ex.Door && !closed && !locked && !ex.Hidden && ex.Key == "" {
 		return to
 	}
-	if !ex.Door && (ex.Closed || ex.Locked || ex.Key != "") {
+	if !ex.Door && (closed || locked || ex.Key != "") {
 		m.fail("%s is closed, locked or has a key but is not a door", what)
 	}
-	if ex.Locked && !ex.Closed {
+	if locked && !closed {
 		m.fail("%s is locked but not closed", what)
 	}
 	n := mapping()
@@ -249,7 +250,7 @@ func (m *marshaller) exit(what string, ex *world.Exit) *yaml.Node {
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"door", ex.Door}, {"closed", ex.Closed}, {"locked", ex.Locked}, {"hidden", ex.Hidden}} {
+	}{{"door", ex.Door}, {"closed", closed}, {"locked", locked}, {"hidden", ex.Hidden}} {
 		if f.set {
 			add(n, f.name, yes())
 		}

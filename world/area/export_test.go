@@ -159,15 +159,15 @@ func hostileWorld(t *testing.T) *world.Blueprint {
 	bp.Mobs["other.guard"] = &world.MobProto{ID: "other.guard", Short: "a guard", Long: "A guard is here.", Keywords: []string{"guard"},
 		Script: "other/guard.lua"}
 	gate.Exits[world.West] = &world.Exit{To: rooms[0]}
-	gate.Exits[world.Down] = &world.Exit{To: vault, Door: true, Closed: true, Locked: true, Key: "hostile.i3"}
+	gate.Exits[world.Down] = &world.Exit{To: vault, Door: true, Closed: true, Locked: true, Key: "hostile.i3", StartClosed: true, StartLocked: true}
 	vault.Exits[world.Up] = &world.Exit{To: gate, Door: true}
 	gate.Spawns = []world.Spawn{{Kind: world.SpawnItem, Proto: "hostile.i0"}, {Kind: world.SpawnMob, Proto: "other.guard"}}
 	gate.Script = "other/gate.lua"
 
 	r0, r1 := rooms[0], rooms[1]
 	r0.Exits[world.North] = &world.Exit{To: gate}
-	r0.Exits[world.East] = &world.Exit{To: vault, Door: true, Closed: true, Locked: true, Key: "other.key"}
-	r0.Exits[world.South] = &world.Exit{To: r1, Door: true, Closed: true, Hidden: true, Key: "hostile.plain"}
+	r0.Exits[world.East] = &world.Exit{To: vault, Door: true, Closed: true, Locked: true, Key: "other.key", StartClosed: true, StartLocked: true}
+	r0.Exits[world.South] = &world.Exit{To: r1, Door: true, Closed: true, Hidden: true, Key: "hostile.plain", StartClosed: true}
 	r0.Exits[world.West] = &world.Exit{To: r1, Hidden: true}
 	r0.Exits[world.Up] = &world.Exit{To: r1, Door: true, Hidden: true}
 	r0.Exits[world.Down] = &world.Exit{To: r0}
@@ -380,13 +380,13 @@ func TestMarshalErrors(t *testing.T) {
 			room(bp).Exits[world.Up] = &world.Exit{To: &world.Room{ID: "gone"}}
 		}, `names room "gone", which is not an id`},
 		{"closed but not a door", func(bp *world.Blueprint) {
-			room(bp).Exits[world.Down] = &world.Exit{To: room(bp), Closed: true}
+			room(bp).Exits[world.Down] = &world.Exit{To: room(bp), Closed: true, StartClosed: true}
 		}, "exit down is closed, locked or has a key but is not a door"},
 		{"key but not a door", func(bp *world.Blueprint) {
 			room(bp).Exits[world.Down] = &world.Exit{To: room(bp), Key: "fuzz.thing"}
 		}, "but is not a door"},
 		{"locked but open", func(bp *world.Blueprint) {
-			room(bp).Exits[world.Down] = &world.Exit{To: room(bp), Door: true, Locked: true}
+			room(bp).Exits[world.Down] = &world.Exit{To: room(bp), Door: true, Locked: true, StartLocked: true}
 		}, "exit down is locked but not closed"},
 		{"missing key", func(bp *world.Blueprint) {
 			room(bp).Exits[world.Down] = &world.Exit{To: room(bp), Door: true, Key: "fuzz.nokey"}
@@ -505,7 +505,7 @@ func ExampleMarshal() {
 		Desc: "A mossy well. A sign: no swimming.\n\n  +----------+\n  |  WISHES  |\n  +----------+"}
 	hut := &world.Room{ID: "hamlet.hut", Area: a, Name: "yes", Script: "hamlet/hut.lua"}
 	a.Rooms = []*world.Room{well, hut}
-	well.Exits[world.North] = &world.Exit{To: hut, Door: true, Closed: true, Locked: true, Key: "hamlet.key"}
+	well.Exits[world.North] = &world.Exit{To: hut, Door: true, Closed: true, Locked: true, Key: "hamlet.key", StartClosed: true, StartLocked: true}
 	well.Exits[world.East] = &world.Exit{To: &world.Room{ID: "whisperwood.edge"}}
 	well.Spawns = []world.Spawn{{Kind: world.SpawnItem, Proto: "hamlet.key"}, {Kind: world.SpawnMob, Proto: "whisperwood.fox"}}
 	hut.Exits[world.South] = &world.Exit{To: well, Door: true}
@@ -641,7 +641,7 @@ func diffRooms(w, g *world.Room) string {
 		if we == nil {
 			continue
 		}
-		if we.To.ID != ge.To.ID || we.Door != ge.Door || we.Closed != ge.Closed || we.Locked != ge.Locked ||
+		if we.To.ID != ge.To.ID || we.Door != ge.Door || we.Closed != ge.Closed || we.Locked != ge.Locked || we.StartClosed != ge.StartClosed || we.StartLocked != ge.StartLocked ||
 			we.Hidden != ge.Hidden || we.Key != ge.Key {
 			return fmt.Sprintf("room %s exit %s: got to=%s door=%v closed=%v locked=%v hidden=%v key=%q, want to=%s door=%v closed=%v locked=%v hidden=%v key=%q",
 				w.ID, d, ge.To.ID, ge.Door, ge.Closed, ge.Locked, ge.Hidden, ge.Key,
