@@ -235,15 +235,7 @@ func TestRestoreKeepsDoorsAndDropsWhatNoLongerExists(t *testing.T) {
 }
 
 func TestResetRespawnsOnlyWhatIsMissing(t *testing.T) {
-	bp, err := area.Load(data.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.New(world.Config{Rand: rand.New(rand.NewPCG(1, 2)), Host: &fakeHost{departed: map[string]world.PlayerRecord{}},
-		Tick: 100 * 1e6}, bp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, _ := newTestWorld(t) // ticks of 100ms
 	before := census(t, w)
 	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
 	w.Do(alice, "get stick")
@@ -306,15 +298,7 @@ func TestJournalEvents(t *testing.T) {
 // A door players opened is open now, but the area still defines it closed:
 // an export writes it closed and the area's reset closes it again.
 func TestDoorsStartAsDefined(t *testing.T) {
-	bp, err := area.Load(data.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.New(world.Config{Rand: rand.New(rand.NewPCG(1, 2)), Host: &fakeHost{departed: map[string]world.PlayerRecord{}},
-		Tick: 100 * 1e6}, bp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, _ := newTestWorld(t) // ticks of 100ms
 	var door *world.Room
 	var dir world.Dir
 	for _, r := range w.Rooms() {

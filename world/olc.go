@@ -561,41 +561,32 @@ func cmdProto(c *Ctx) {
 			value = strings.TrimSpace(value)
 		}
 		field := words[2]
+		// The fields both kinds share, and fixed for items.
 		var id string
+		var short, long *string
+		var keywords *[]string
+		if itp != nil {
+			id, short, long, keywords = itp.ID, &itp.Short, &itp.Long, &itp.Keywords
+		} else {
+			id, short, long, keywords = mp.ID, &mp.Short, &mp.Long, &mp.Keywords
+		}
 		switch {
-		case itp != nil:
-			id = itp.ID
-			switch field {
-			case "short":
-				itp.Short = value
-			case "long":
-				itp.Long = value
-			case "keywords":
-				itp.Keywords = strings.Fields(strings.ToLower(value))
-			case "fixed":
-				b, err := strconv.ParseBool(value)
-				if err != nil {
-					c.Fail("fixed is true or false.")
-					return
-				}
-				itp.Fixed = b
-			default:
-				c.Fail(fmt.Sprintf("An item prototype has short, long, keywords and fixed (desc: proto desc), not %q.", field))
+		case field == "short":
+			*short = value
+		case field == "long":
+			*long = value
+		case field == "keywords":
+			*keywords = strings.Fields(strings.ToLower(value))
+		case field == "fixed" && itp != nil:
+			b, err := strconv.ParseBool(value)
+			if err != nil {
+				c.Fail("fixed is true or false.")
 				return
 			}
+			itp.Fixed = b
 		default:
-			id = mp.ID
-			switch field {
-			case "short":
-				mp.Short = value
-			case "long":
-				mp.Long = value
-			case "keywords":
-				mp.Keywords = strings.Fields(strings.ToLower(value))
-			default:
-				c.Fail(fmt.Sprintf("An NPC prototype has short, long and keywords (desc: proto desc), not %q.", field))
-				return
-			}
+			c.Fail(fmt.Sprintf("A prototype has short, long and keywords, an item also fixed (desc: proto desc), not %q.", field))
+			return
 		}
 		c.W.markEdited(c.W.protoArea(id))
 		c.Target = id
