@@ -12,6 +12,7 @@ type Area struct {
 	// Reset is how often the area respawns what is missing from its rooms'
 	// spawn lists; 0 never does.
 	Reset     time.Duration
+	ResetMode ResetMode
 	nextReset uint64 // tick of the next reset
 }
 
@@ -29,6 +30,7 @@ type Room struct {
 	Spawns []Spawn
 	// Script names the room's behaviour ("" for none).
 	Script string
+	Flags  RoomFlags
 
 	Items   []*Item
 	Mobs    []*Mobile
@@ -75,19 +77,30 @@ type ItemProto struct {
 	Keywords []string
 	Fixed    bool   // cannot be picked up
 	Script   string // behaviour of every item made from this prototype
+
+	Slot     string         // where it is worn ("wield" for weapons), "" if not
+	Damage   Dice           // a weapon's damage
+	Armor    int            // armour it gives when worn
+	Bonus    map[string]int // what it adds to its wearer: str, dex, con, int, hp, mana, hit, dam
+	Weight   int
+	Value    int // in gold: shops' prices start here
+	Capacity int // a container: the weight it holds; 0 if it is not one
 }
 
 // Item is one object in the world.
 type Item struct {
 	ID    uint64
 	Proto *ItemProto
-	in    Holder // where it is: exactly one place
-	seq   uint64 // when it arrived there: orders a holder's items
-	spawn string // the spawn slot that made it, "" if none
-	dirty bool   // changed since the last snapshot
+	Slot  string  // where its holder wears it, "" if carried
+	Items []*Item // a container's contents
+	in    Holder  // where it is: exactly one place
+	seq   uint64  // when it arrived there: orders a holder's items
+	spawn string  // the spawn slot that made it, "" if none
+	dirty bool    // changed since the last snapshot
 }
 
-// Holder is anything items can be in: a *Room, a *Player or a *Mobile.
+// Holder is anything items can be in: a *Room, a *Player, a *Mobile or a
+// container *Item.
 type Holder interface{ itemList() *[]*Item }
 
 // In is where the item is.
@@ -96,6 +109,7 @@ func (it *Item) In() Holder { return it.in }
 func (r *Room) itemList() *[]*Item   { return &r.Items }
 func (p *Player) itemList() *[]*Item { return &p.Items }
 func (m *Mobile) itemList() *[]*Item { return &m.Items }
+func (it *Item) itemList() *[]*Item  { return &it.Items }
 
 // MobProto is the shared definition of a non-player character.
 type MobProto struct {
@@ -105,6 +119,13 @@ type MobProto struct {
 	Desc     string
 	Keywords []string
 	Script   string
+
+	Level      int  // 1 and up: hit points, damage and experience follow from it
+	Damage     Dice // its bare-handed blow; "" for what its level gives
+	Armor      int
+	Gold       int  // carried, left on its corpse
+	Aggressive bool // attacks players on sight
+	Shop       *Shop
 }
 
 // Mobile is a non-player character.
@@ -114,8 +135,11 @@ type Mobile struct {
 	Room  *Room // nil once removed
 	Items []*Item
 	Attrs map[string]float64 // numeric attributes scripts may read and change
-	spawn string             // the spawn slot that made it, "" if none
-	dirty bool               // changed since the last snapshot
+	HP    int
+	Pos   Position
+	Stock map[string]int // a shopkeeper's stock by item prototype
+	spawn string         // the spawn slot that made it, "" if none
+	dirty bool           // changed since the last snapshot
 }
 
 // Link is how the world reaches a player's connection. The engine implements
@@ -135,6 +159,10 @@ type Player struct {
 	Items []*Item
 
 	Attrs map[string]float64
+	Stats Stats
+	Gold  int
+	Pos   Position
+	Wimpy int // flee when hit points fall below this
 
 	// Invis hides an admin from who, room listings and arrival messages
 	// for everyone below admin.

@@ -3,6 +3,7 @@ package world
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,9 +23,10 @@ const (
 	InRoom   HolderKind = iota + 1
 	InPlayer            // Holder is the character's name key
 	InMob               // Holder is the NPC's id
+	InItem              // Holder is the container's id
 )
 
-var holderKinds = [...]string{InRoom: "room", InPlayer: "player", InMob: "mob"}
+var holderKinds = [...]string{InRoom: "room", InPlayer: "player", InMob: "mob", InItem: "item"}
 
 // String is the kind as the database writes it.
 func (k HolderKind) String() string {
@@ -52,6 +54,7 @@ type ItemRecord struct {
 	Holder string // room id, character name key or NPC id
 	Seq    uint64 // arrival order: a holder's items sort by it
 	Spawn  string // the spawn slot that made it, "" if none
+	Slot   string // where its holder wears it, "" if carried
 }
 
 // MobRecord is the saved form of one NPC.
@@ -61,6 +64,8 @@ type MobRecord struct {
 	Room  string
 	Attrs map[string]float64
 	Spawn string
+	HP    int            // 0: full
+	Stock map[string]int // a shopkeeper's stock
 }
 
 // ExitRecord is the state of one door.
@@ -210,11 +215,7 @@ func (w *World) TakeDelta() *Delta {
 	if len(w.dirtyPlayers) > 0 {
 		d.Players = make([]PlayerRecord, 0, len(w.dirtyPlayers))
 		for _, p := range w.dirtyPlayers {
-			rec := PlayerRecord{Name: p.Name, Role: p.Role, Attrs: copyAttrs(p.Attrs)}
-			if p.Room != nil {
-				rec.Room = p.Room.ID
-			}
-			d.Players = append(d.Players, rec)
+			d.Players = append(d.Players, p.row())
 		}
 		clear(w.dirtyPlayers)
 	}
@@ -276,13 +277,9 @@ func (w *World) TouchAll() {
 		for _, r := range a.Rooms {
 			for _, m := range r.Mobs {
 				w.touchMob(m)
-				for _, it := range m.Items {
-					w.touchItem(it)
-				}
+				eachItem(m.Items, w.touchItem)
 			}
-			for _, it := range r.Items {
-				w.touchItem(it)
-			}
+			eachItem(r.Items, w.touchItem)
 			for d, ex := range r.Exits {
 				if ex != nil && ex.Door {
 					w.touchExit(r, Dir(d))
@@ -292,15 +289,15 @@ func (w *World) TouchAll() {
 	}
 	for _, p := range w.players {
 		w.touch(p)
-		for _, it := range p.Items {
-			w.touchItem(it)
-		}
+		eachItem(p.Items, w.touchItem)
 	}
 }
 
 func (it *Item) record() ItemRecord {
-	rec := ItemRecord{ID: it.ID, Proto: it.Proto.ID, Seq: it.seq, Spawn: it.spawn}
+	rec := ItemRecord{ID: it.ID, Proto: it.Proto.ID, Seq: it.seq, Spawn: it.spawn, Slot: it.Slot}
 	switch h := it.in.(type) {
+	case *Item:
+		rec.Kind, rec.Holder = InItem, strconv.FormatUint(h.ID, 10)
 	case *Room:
 		rec.Kind, rec.Holder = InRoom, h.ID
 	case *Player:
@@ -312,7 +309,14 @@ func (it *Item) record() ItemRecord {
 }
 
 func (m *Mobile) record() MobRecord {
-	return MobRecord{ID: m.ID, Proto: m.Proto.ID, Room: m.Room.ID, Attrs: copyAttrs(m.Attrs), Spawn: m.spawn}
+	rec := MobRecord{ID: m.ID, Proto: m.Proto.ID, Room: m.Room.ID, Attrs: copyAttrs(m.Attrs), Spawn: m.spawn}
+	if m.HP < m.MaxHP() {
+		rec.HP = m.HP
+	}
+	if len(m.Stock) > 0 {
+		rec.Stock = maps.Clone(m.Stock)
+	}
+	return rec
 }
 
 func copyAttrs(a map[string]float64) map[string]float64 {
@@ -340,7 +344,10 @@ func (w *World) restore(s *Snapshot) {
 			w.goneMobs = append(w.goneMobs, mr.ID)
 			continue
 		}
-		m := &Mobile{ID: mr.ID, Proto: proto, Room: room, Attrs: mr.Attrs, spawn: mr.Spawn}
+		m := &Mobile{ID: mr.ID, Proto: proto, Room: room, Attrs: mr.Attrs, spawn: mr.Spawn, HP: mr.HP, Stock: mr.Stock}
+		if m.HP <= 0 {
+			m.HP = m.MaxHP()
+		}
 		room.Mobs = append(room.Mobs, m)
 		w.nextID = max(w.nextID, m.ID)
 		mobs[strconv.FormatUint(m.ID, 10)] = m
@@ -349,26 +356,14 @@ func (w *World) restore(s *Snapshot) {
 		}
 		w.keepState(s, m)
 	}
-	for _, ir := range slices.SortedFunc(slices.Values(s.Items), func(a, b ItemRecord) int { return cmp.Compare(a.Seq, b.Seq) }) {
-		var h Holder
-		switch ir.Kind {
-		case InRoom:
-			if r := w.rooms[ir.Holder]; r != nil {
-				h = r
-			}
-		case InMob:
-			if m := mobs[ir.Holder]; m != nil {
-				h = m
-			}
-		}
-		var it *Item
-		if h != nil {
-			it = w.restoreItem(ir, h)
-		}
-		if it == nil {
-			w.goneItems = append(w.goneItems, ir.ID)
-			continue
-		}
+	holders := make(map[string]Holder, len(w.rooms)+len(mobs))
+	for id, r := range w.rooms {
+		holders["room:"+id] = r
+	}
+	for id, m := range mobs {
+		holders["mob:"+id] = m
+	}
+	for _, it := range w.restoreItems(s.Items, holders) {
 		if it.spawn != "" {
 			w.slots[it.spawn] = it
 		}
@@ -396,19 +391,60 @@ func (w *World) keepState(s *Snapshot, x Scripted) {
 	}
 }
 
-// restoreItem puts a saved item back in h with its identity and arrival
-// order; nil if its prototype no longer exists.
-func (w *World) restoreItem(ir ItemRecord, h Holder) *Item {
-	proto := w.items[ir.Proto]
-	if proto == nil {
-		return nil
+// restoreItems puts saved items back where they were, with their
+// identity, arrival order and slot, and returns them. Holders are found in
+// holders by "room:<id>", "mob:<id>", or by a player's key, and among the
+// items restored (containers). What cannot be placed (its prototype or
+// holder no longer exists) is left out and marked gone.
+func (w *World) restoreItems(recs []ItemRecord, holders map[string]Holder) []*Item {
+	recs = slices.SortedFunc(slices.Values(recs), func(a, b ItemRecord) int { return cmp.Compare(a.Seq, b.Seq) })
+	containers := make(map[string]*Item)
+	var out []*Item
+	placed := make([]bool, len(recs))
+	// Containers come before what they hold, however deep: pass again
+	// while a pass places something.
+	for progress := true; progress; {
+		progress = false
+		for i, ir := range recs {
+			if placed[i] {
+				continue
+			}
+			var h Holder
+			switch ir.Kind {
+			case InRoom:
+				h = holders["room:"+ir.Holder]
+			case InMob:
+				h = holders["mob:"+ir.Holder]
+			case InPlayer:
+				h = holders[ir.Holder]
+			case InItem:
+				if c := containers[ir.Holder]; c != nil {
+					h = c
+				} else {
+					continue // its container may come in a later pass
+				}
+			}
+			placed[i], progress = true, true
+			proto := w.items[ir.Proto]
+			if h == nil || proto == nil {
+				w.goneItems = append(w.goneItems, ir.ID)
+				continue
+			}
+			it := &Item{ID: ir.ID, Proto: proto, in: h, seq: ir.Seq, spawn: ir.Spawn, Slot: ir.Slot}
+			list := h.itemList()
+			*list = append(*list, it)
+			w.nextID = max(w.nextID, it.ID)
+			w.nextSeq = max(w.nextSeq, it.seq)
+			containers[strconv.FormatUint(it.ID, 10)] = it
+			out = append(out, it)
+		}
 	}
-	it := &Item{ID: ir.ID, Proto: proto, in: h, seq: ir.Seq, spawn: ir.Spawn}
-	list := h.itemList()
-	*list = append(*list, it)
-	w.nextID = max(w.nextID, it.ID)
-	w.nextSeq = max(w.nextSeq, it.seq)
-	return it
+	for i, ir := range recs {
+		if !placed[i] { // in a container that is gone
+			w.goneItems = append(w.goneItems, ir.ID)
+		}
+	}
+	return out
 }
 
 // eachScripted calls fn for every room, NPC and item in rooms or carried
@@ -423,13 +459,17 @@ func (w *World) eachScripted(fn func(Scripted)) {
 				if m.Proto.Script != "" {
 					fn(m)
 				}
-				for _, it := range scripted(m.Items) {
+				eachItem(m.Items, func(it *Item) {
+					if it.Proto.Script != "" {
+						fn(it)
+					}
+				})
+			}
+			eachItem(r.Items, func(it *Item) {
+				if it.Proto.Script != "" {
 					fn(it)
 				}
-			}
-			for _, it := range scripted(r.Items) {
-				fn(it)
-			}
+			})
 		}
 	}
 }
@@ -439,7 +479,8 @@ func (w *World) eachScripted(fn func(Scripted)) {
 // call it.
 func (w *World) CheckItems() error {
 	seen := make(map[uint64]Holder)
-	check := func(h Holder) error {
+	var check func(h Holder) error
+	check = func(h Holder) error {
 		for _, it := range *h.itemList() {
 			if it.in != h {
 				return fmt.Errorf("item %d (%s) is listed by a holder it is not in", it.ID, it.Proto.ID)
@@ -448,6 +489,9 @@ func (w *World) CheckItems() error {
 				return fmt.Errorf("item %d (%s) is in two places", it.ID, it.Proto.ID)
 			}
 			seen[it.ID] = h
+			if err := check(it); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -477,16 +521,17 @@ func PlayerKey(name string) string { return strings.ToLower(name) }
 // players.
 func (w *World) Items() []*Item {
 	var out []*Item
+	add := func(it *Item) { out = append(out, it) }
 	for _, a := range w.areas {
 		for _, r := range a.Rooms {
-			out = append(out, r.Items...)
+			eachItem(r.Items, add)
 			for _, m := range r.Mobs {
-				out = append(out, m.Items...)
+				eachItem(m.Items, add)
 			}
 		}
 	}
 	for _, p := range w.players {
-		out = append(out, p.Items...)
+		eachItem(p.Items, add)
 	}
 	return out
 }

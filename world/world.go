@@ -10,6 +10,7 @@ package world
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -21,11 +22,13 @@ import (
 type Blueprint struct {
 	Name  string
 	Start string // id of the room new characters start in
-	Areas []*Area
-	Rooms map[string]*Room
-	Items map[string]*ItemProto
-	Mobs  map[string]*MobProto
-	Help  []HelpTopic
+	// Recall is where characters come back to life; "" for Start.
+	Recall string
+	Areas  []*Area
+	Rooms  map[string]*Room
+	Items  map[string]*ItemProto
+	Mobs   map[string]*MobProto
+	Help   []HelpTopic
 }
 
 // HelpTopic is a help entry that is not a command.
@@ -164,6 +167,10 @@ func (w *World) spawnMob(r *Room, proto, slot string) (*Mobile, error) {
 	}
 	w.nextID++
 	m := &Mobile{ID: w.nextID, Proto: p, Room: r, spawn: slot}
+	m.HP = m.MaxHP()
+	if p.Shop != nil {
+		m.Stock = maps.Clone(p.Shop.Sells)
+	}
 	r.Mobs = append(r.Mobs, m)
 	w.touchMob(m)
 	if p.Script != "" {
@@ -228,10 +235,13 @@ func (w *World) put(it *Item, h Holder) {
 	w.touchItem(it)
 }
 
-// RemoveItem destroys it.
+// RemoveItem destroys it, and what it contains.
 func (w *World) RemoveItem(it *Item) {
 	if it.in == nil {
 		return
+	}
+	for len(it.Items) > 0 {
+		w.RemoveItem(it.Items[len(it.Items)-1])
 	}
 	list := it.in.itemList()
 	*list = remove(*list, it)
@@ -309,8 +319,11 @@ type PlayerRecord struct {
 	Name  string
 	Role  Role
 	Room  string             // room id
-	Items []ItemRecord       // what the character carries, in carrying order
+	Items []ItemRecord       // what the character carries, in carrying order, and what that holds
 	Attrs map[string]float64 // attributes scripts set
+	Stats Stats
+	Gold  int
+	Wimpy int
 	// States is the script state of carried items, by item id.
 	States map[uint64][]byte
 }
@@ -318,14 +331,27 @@ type PlayerRecord struct {
 // Record captures p's state for saving, without the script state of what
 // p carries (Remove adds that).
 func (p *Player) Record() PlayerRecord {
-	rec := PlayerRecord{Name: p.Name, Role: p.Role, Attrs: copyAttrs(p.Attrs)}
+	rec := p.row()
+	eachItem(p.Items, func(it *Item) { rec.Items = append(rec.Items, it.record()) })
+	return rec
+}
+
+// row is p's character row, without its items.
+func (p *Player) row() PlayerRecord {
+	rec := PlayerRecord{Name: p.Name, Role: p.Role, Attrs: copyAttrs(p.Attrs), Stats: p.Stats, Gold: p.Gold, Wimpy: p.Wimpy}
 	if p.Room != nil {
 		rec.Room = p.Room.ID
 	}
-	for _, it := range p.Items {
-		rec.Items = append(rec.Items, it.record())
-	}
 	return rec
+}
+
+// eachItem calls fn for every item in list and, depth first, for what
+// each contains.
+func eachItem(list []*Item, fn func(*Item)) {
+	for _, it := range list {
+		fn(it)
+		eachItem(it.Items, fn)
+	}
 }
 
 // Enter puts a character into the world attached to link, or, if the
@@ -347,10 +373,14 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 		w.look(p)
 		return p
 	}
-	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, link: link, loginTick: w.tick}
-	for _, ir := range rec.Items {
-		if it := w.restoreItem(ir, p); it != nil && it.Proto.Script != "" {
-			if data := rec.States[ir.ID]; data != nil {
+	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, Stats: rec.Stats, Gold: rec.Gold, Wimpy: rec.Wimpy,
+		link: link, loginTick: w.tick}
+	if p.Stats.Level == 0 {
+		p.Stats = NewStats()
+	}
+	for _, it := range w.restoreItems(rec.Items, map[string]Holder{p.Key(): p}) {
+		if it.Proto.Script != "" {
+			if data := rec.States[it.ID]; data != nil {
 				w.cfg.Scripts.LoadState(it, data)
 			}
 			w.cfg.Scripts.Spawned(it)
@@ -384,7 +414,9 @@ func (w *World) Disconnect(p *Player, link Link) {
 // row and its items' rows go into the next snapshot.
 func (w *World) Remove(p *Player) PlayerRecord {
 	rec := p.Record()
-	for _, it := range p.Items { // they leave with the player, in the record
+	var carried []*Item
+	eachItem(p.Items, func(it *Item) { carried = append(carried, it) })
+	for _, it := range carried { // they leave with the player, in the record
 		if it.Proto.Script == "" {
 			continue
 		}

@@ -115,6 +115,27 @@ var migrations = []string{
 		yaml     TEXT NOT NULL,               -- the whole area file, as builders left it
 		saved_at INTEGER NOT NULL             -- Unix seconds
 	) STRICT;`,
+	// 6: the game: characters' numbers, worn items and containers, NPCs'
+	// health and shops' stock.
+	`ALTER TABLE characters ADD COLUMN level INTEGER NOT NULL DEFAULT 1;
+	ALTER TABLE characters ADD COLUMN exp INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE characters ADD COLUMN gold INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE characters ADD COLUMN stats TEXT NOT NULL DEFAULT '{}'; -- JSON: hp, max_hp, mana, max_mana, str, dex, con, int, wimpy
+	CREATE TABLE items6 (
+		id          INTEGER PRIMARY KEY,
+		proto       TEXT NOT NULL,
+		holder_kind TEXT NOT NULL CHECK (holder_kind IN ('room', 'player', 'mob', 'item')),
+		holder      TEXT NOT NULL,                -- room id, characters.name_key, mobs.id, or the container's items.id
+		seq         INTEGER NOT NULL,
+		spawn       TEXT NOT NULL DEFAULT '',
+		slot        TEXT NOT NULL DEFAULT ''      -- where its holder wears it, '' if carried
+	) STRICT;
+	INSERT INTO items6 (id, proto, holder_kind, holder, seq, spawn) SELECT id, proto, holder_kind, holder, seq, spawn FROM items;
+	DROP TABLE items;
+	ALTER TABLE items6 RENAME TO items;
+	CREATE INDEX items_by_holder ON items (holder_kind, holder);
+	ALTER TABLE mobs ADD COLUMN hp INTEGER NOT NULL DEFAULT 0;      -- 0: full health
+	ALTER TABLE mobs ADD COLUMN stock TEXT NOT NULL DEFAULT '{}';   -- JSON: a shopkeeper's stock by item prototype`,
 }
 
 // SchemaVersion is the version this binary writes.
@@ -184,11 +205,11 @@ type Character struct {
 // Character loads name (any case) with what it carries.
 func (s *Store) Character(ctx context.Context, name string) (*Character, error) {
 	var c Character
-	var role, hash, attrs string
+	var role, hash, attrs, stats string
 	key := strings.ToLower(name)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT name, password_hash, role, room, attrs FROM characters WHERE name_key = ?`,
-		key).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &attrs)
+		`SELECT name, password_hash, role, room, attrs, level, exp, gold, stats FROM characters WHERE name_key = ?`,
+		key).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &attrs, &c.Record.Stats.Level, &c.Record.Stats.Exp, &c.Record.Gold, &stats)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -202,19 +223,28 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 	if err := json.Unmarshal([]byte(attrs), &c.Record.Attrs); err != nil {
 		return nil, fmt.Errorf("load character %s: attrs: %w", name, err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.proto, i.seq, i.spawn, s.state FROM items i
+	if err := decodeStats(&c.Record, stats); err != nil {
+		return nil, fmt.Errorf("load character %s: stats: %w", name, err)
+	}
+	// What the character carries, and what that holds, however deep.
+	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE carried(id) AS (
+			SELECT id FROM items WHERE holder_kind = 'player' AND holder = ?
+			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))
+		SELECT i.id, i.proto, i.holder_kind, i.holder, i.seq, i.spawn, i.slot, s.state FROM items i JOIN carried USING (id)
 		LEFT JOIN script_state s ON s.entity = 'item:' || i.id
-		WHERE i.holder_kind = 'player' AND i.holder = ? ORDER BY i.seq`, key)
+		ORDER BY i.seq`, key)
 	if err != nil {
 		return nil, fmt.Errorf("load character %s: items: %w", name, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		it := world.ItemRecord{Kind: world.InPlayer, Holder: key}
+		var it world.ItemRecord
+		var kind string
 		var state sql.NullString
-		if err := rows.Scan(&it.ID, &it.Proto, &it.Seq, &it.Spawn, &state); err != nil {
+		if err := rows.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &state); err != nil {
 			return nil, fmt.Errorf("load character %s: items: %w", name, err)
 		}
+		it.Kind, _ = world.ParseHolderKind(kind)
 		if state.Valid {
 			if c.Record.States == nil {
 				c.Record.States = make(map[uint64][]byte)
@@ -349,5 +379,44 @@ func (s *Store) RemoveSSHKey(ctx context.Context, name, key string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrNotFound
 	}
+	return nil
+}
+
+// statsJSON is the characters.stats column: the numbers that are not
+// columns of their own.
+type statsJSON struct {
+	HP      int `json:"hp"`
+	MaxHP   int `json:"max_hp"`
+	Mana    int `json:"mana"`
+	MaxMana int `json:"max_mana"`
+	Str     int `json:"str"`
+	Dex     int `json:"dex"`
+	Con     int `json:"con"`
+	Int     int `json:"int"`
+	Wimpy   int `json:"wimpy"`
+}
+
+func encodeStats(r world.PlayerRecord) string {
+	b, _ := json.Marshal(statsJSON{HP: r.Stats.HP, MaxHP: r.Stats.MaxHP, Mana: r.Stats.Mana, MaxMana: r.Stats.MaxMana,
+		Str: r.Stats.Str, Dex: r.Stats.Dex, Con: r.Stats.Con, Int: r.Stats.Int, Wimpy: r.Wimpy})
+	return string(b)
+}
+
+// decodeStats fills r's numbers from the stats column; a character saved
+// before the game had numbers ("{}") gets a new character's.
+func decodeStats(r *world.PlayerRecord, text string) error {
+	var st statsJSON
+	if err := json.Unmarshal([]byte(text), &st); err != nil {
+		return err
+	}
+	if st.MaxHP == 0 {
+		level, exp := r.Stats.Level, r.Stats.Exp
+		r.Stats = world.NewStats()
+		r.Stats.Level, r.Stats.Exp = max(level, 1), exp
+		return nil
+	}
+	r.Stats.HP, r.Stats.MaxHP, r.Stats.Mana, r.Stats.MaxMana = st.HP, st.MaxHP, st.Mana, st.MaxMana
+	r.Stats.Str, r.Stats.Dex, r.Stats.Con, r.Stats.Int = st.Str, st.Dex, st.Con, st.Int
+	r.Wimpy = st.Wimpy
 	return nil
 }

@@ -61,38 +61,44 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 	ps := &stmts{tx: tx}
 	defer ps.close()
 	if len(d.Players) > 0 {
-		st := ps.prepare(ctx, `UPDATE characters SET role = ?, room = ?, attrs = ?, saved_at = ? WHERE name_key = ?`)
+		st := ps.prepare(ctx, `UPDATE characters SET role = ?, room = ?, attrs = ?, level = ?, exp = ?, gold = ?, stats = ?, saved_at = ? WHERE name_key = ?`)
 		if ps.err != nil {
 			return ps.err
 		}
 		for _, r := range d.Players {
-			if _, err := st.ExecContext(ctx, r.Role.String(), r.Room, attrsJSON(r.Attrs), now, world.PlayerKey(r.Name)); err != nil {
+			if _, err := st.ExecContext(ctx, r.Role.String(), r.Room, attrsJSON(r.Attrs), r.Stats.Level, r.Stats.Exp, r.Gold,
+				encodeStats(r), now, world.PlayerKey(r.Name)); err != nil {
 				return fmt.Errorf("character %s: %w", r.Name, err)
 			}
 		}
 	}
 	if len(d.Items) > 0 {
-		st := ps.prepare(ctx, `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn) VALUES (?, ?, ?, ?, ?, ?)
+		st := ps.prepare(ctx, `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn, slot) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, holder_kind = excluded.holder_kind,
-			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn`)
+			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn, slot = excluded.slot`)
 		if ps.err != nil {
 			return ps.err
 		}
 		for _, it := range d.Items {
-			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn); err != nil {
+			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot); err != nil {
 				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 		}
 	}
 	if len(d.Mobs) > 0 {
-		st := ps.prepare(ctx, `INSERT INTO mobs (id, proto, room, attrs, spawn) VALUES (?, ?, ?, ?, ?)
+		st := ps.prepare(ctx, `INSERT INTO mobs (id, proto, room, attrs, spawn, hp, stock) VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, room = excluded.room,
-			attrs = excluded.attrs, spawn = excluded.spawn`)
+			attrs = excluded.attrs, spawn = excluded.spawn, hp = excluded.hp, stock = excluded.stock`)
 		if ps.err != nil {
 			return ps.err
 		}
 		for _, m := range d.Mobs {
-			if _, err := st.ExecContext(ctx, int64(m.ID), m.Proto, m.Room, attrsJSON(m.Attrs), m.Spawn); err != nil {
+			stock := "{}"
+			if len(m.Stock) > 0 {
+				b, _ := json.Marshal(m.Stock)
+				stock = string(b)
+			}
+			if _, err := st.ExecContext(ctx, int64(m.ID), m.Proto, m.Room, attrsJSON(m.Attrs), m.Spawn, m.HP, stock); err != nil {
 				return fmt.Errorf("NPC %d: %w", m.ID, err)
 			}
 		}
@@ -229,10 +235,14 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 			return nil, fmt.Errorf("load world: areas: %w", err)
 		}
 	}
-	err = each(ctx, tx, `SELECT id, proto, holder_kind, holder, seq, spawn FROM items WHERE holder_kind != 'player'`, func(r *sql.Rows) error {
+	// Everything but what characters carry (and what that holds).
+	err = each(ctx, tx, `WITH RECURSIVE carried(id) AS (
+			SELECT id FROM items WHERE holder_kind = 'player'
+			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))
+		SELECT id, proto, holder_kind, holder, seq, spawn, slot FROM items WHERE id NOT IN (SELECT id FROM carried)`, func(r *sql.Rows) error {
 		var it world.ItemRecord
 		var kind string
-		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn); err != nil {
+		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot); err != nil {
 			return err
 		}
 		var ok bool
@@ -245,11 +255,16 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load world: items: %w", err)
 	}
-	err = each(ctx, tx, `SELECT id, proto, room, attrs, spawn FROM mobs`, func(r *sql.Rows) error {
+	err = each(ctx, tx, `SELECT id, proto, room, attrs, spawn, hp, stock FROM mobs`, func(r *sql.Rows) error {
 		var m world.MobRecord
-		var attrs string
-		if err := r.Scan(&m.ID, &m.Proto, &m.Room, &attrs, &m.Spawn); err != nil {
+		var attrs, stock string
+		if err := r.Scan(&m.ID, &m.Proto, &m.Room, &attrs, &m.Spawn, &m.HP, &stock); err != nil {
 			return err
+		}
+		if stock != "{}" {
+			if err := json.Unmarshal([]byte(stock), &m.Stock); err != nil {
+				return fmt.Errorf("NPC %d: stock: %w", m.ID, err)
+			}
 		}
 		if err := json.Unmarshal([]byte(attrs), &m.Attrs); err != nil {
 			return fmt.Errorf("NPC %d: attrs: %w", m.ID, err)
@@ -277,8 +292,11 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load world: exits: %w", err)
 	}
-	err = each(ctx, tx, `SELECT entity, state FROM script_state WHERE entity NOT LIKE 'item:%'
-		OR CAST(substr(entity, 6) AS INTEGER) IN (SELECT id FROM items WHERE holder_kind != 'player')`, func(r *sql.Rows) error {
+	err = each(ctx, tx, `WITH RECURSIVE carried(id) AS (
+			SELECT id FROM items WHERE holder_kind = 'player'
+			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))
+		SELECT entity, state FROM script_state WHERE entity NOT LIKE 'item:%'
+		OR CAST(substr(entity, 6) AS INTEGER) NOT IN (SELECT id FROM carried)`, func(r *sql.Rows) error {
 		var k, v string
 		if err := r.Scan(&k, &v); err != nil {
 			return err

@@ -107,8 +107,9 @@ func loadWorldFile(fsys fs.FS, bp *world.Blueprint, errs *errorList) str {
 	if root == nil {
 		return str{}
 	}
-	f := fields(file, root, errs, "name", "start")
+	f := fields(file, root, errs, "name", "start", "recall")
 	bp.Name = text(file, f["name"], errs).value
+	bp.Recall = text(file, f["recall"], errs).value
 	if bp.Name == "" {
 		bp.Name = "shardmud"
 	}
@@ -121,19 +122,21 @@ func loadWorldFile(fsys fs.FS, bp *world.Blueprint, errs *errorList) str {
 
 // areaDef is an area file as written, before references are resolved.
 type areaDef struct {
-	file  string
-	id    str
-	name  string
-	auth  string
-	reset time.Duration
-	rooms []roomDef
-	items []protoDef
-	mobs  []protoDef
+	file      string
+	id        str
+	name      string
+	auth      string
+	reset     time.Duration
+	resetMode world.ResetMode
+	rooms     []roomDef
+	items     []protoDef
+	mobs      []protoDef
 }
 
 type roomDef struct {
 	key    str
 	script str
+	flags  world.RoomFlags
 	name   string
 	desc   string
 	exits  []exitDef
@@ -150,6 +153,7 @@ type exitDef struct {
 }
 
 type protoDef struct {
+	fields            map[string]*yaml.Node // for the game fields, read once names are known
 	key               str
 	script            str
 	short, long, desc string
@@ -162,7 +166,7 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 	if root == nil {
 		return nil
 	}
-	f := fields(file, root, errs, "area", "name", "author", "reset", "rooms", "items", "mobs")
+	f := fields(file, root, errs, "area", "name", "author", "reset", "reset_mode", "rooms", "items", "mobs")
 	def := &areaDef{file: file, id: text(file, f["area"], errs)}
 	want := strings.TrimSuffix(path.Base(file), ".yaml")
 	switch {
@@ -192,10 +196,20 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 		}
 	}
 
+	if n := f["reset_mode"]; n != nil {
+		switch v := text(file, n, errs); v.value {
+		case "always":
+		case "empty":
+			def.resetMode = world.ResetEmpty
+		default:
+			errs.add(file, v.line, fmt.Sprintf("reset_mode must be always or empty, not %q", v.value))
+		}
+	}
+
 	eachEntry(file, f["rooms"], errs, func(key str, n *yaml.Node) {
-		rf := fields(file, n, errs, "name", "desc", "exits", "items", "mobs", "script")
+		rf := fields(file, n, errs, "name", "desc", "exits", "items", "mobs", "script", "flags")
 		r := roomDef{key: key, name: text(file, rf["name"], errs).value, desc: reflow(text(file, rf["desc"], errs).value),
-			script: text(file, rf["script"], errs)}
+			script: text(file, rf["script"], errs), flags: roomFlags(file, rf["flags"], errs)}
 		if r.name == "" {
 			errs.add(file, n.Line, fmt.Sprintf("room %s has no name", key.value))
 		}
@@ -211,8 +225,8 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 		r.mobs = list(file, rf["mobs"], errs)
 		def.rooms = append(def.rooms, r)
 	})
-	def.items = parseProtos(file, f["items"], errs, "item", "fixed")
-	def.mobs = parseProtos(file, f["mobs"], errs, "mob")
+	def.items = parseProtos(file, f["items"], errs, "item", "fixed", "slot", "damage", "armor", "bonus", "weight", "value", "capacity")
+	def.mobs = parseProtos(file, f["mobs"], errs, "mob", "level", "damage", "armor", "gold", "aggressive", "shop")
 	return def
 }
 
@@ -222,6 +236,7 @@ func parseProtos(file string, n *yaml.Node, errs *errorList, kind string, extra 
 	eachEntry(file, n, errs, func(key str, v *yaml.Node) {
 		pf := fields(file, v, errs, allowed...)
 		p := protoDef{
+			fields: pf,
 			key:    key,
 			short:  text(file, pf["short"], errs).value,
 			long:   text(file, pf["long"], errs).value,
@@ -315,12 +330,12 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 			continue
 		}
 		seenArea[def.id.value] = def.file
-		a := &world.Area{ID: def.id.value, Name: def.name, Author: def.auth, Reset: def.reset}
+		a := &world.Area{ID: def.id.value, Name: def.name, Author: def.auth, Reset: def.reset, ResetMode: def.resetMode}
 		bp.Areas = append(bp.Areas, a)
 		for i := range def.rooms {
 			rd := &def.rooms[i]
 			r := &world.Room{ID: a.ID + "." + rd.key.value, Area: a, Name: rd.name, Desc: rd.desc,
-				Script: scriptPath(a.ID, rd.script.value)}
+				Script: scriptPath(a.ID, rd.script.value), Flags: rd.flags}
 			a.Rooms = append(a.Rooms, r)
 			bp.Rooms[r.ID] = r
 			todo = append(todo, pending{def, r, rd})
@@ -334,6 +349,18 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 			bp.Mobs[a.ID+"."+p.key.value] = &world.MobProto{ID: a.ID + "." + p.key.value,
 				Short: p.short, Long: p.long, Desc: p.desc, Keywords: p.keywords,
 				Script: scriptPath(a.ID, p.script.value)}
+		}
+	}
+	for _, def := range defs {
+		for _, p := range def.items {
+			if proto := bp.Items[def.id.value+"."+p.key.value]; proto != nil {
+				itemGame(def.file, p.fields, proto, errs)
+			}
+		}
+		for _, p := range def.mobs {
+			if proto := bp.Mobs[def.id.value+"."+p.key.value]; proto != nil {
+				mobGame(def.file, def.id.value, p.fields, proto, bp.Items, errs)
+			}
 		}
 	}
 	for _, t := range todo {

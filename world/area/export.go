@@ -38,7 +38,10 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -123,6 +126,9 @@ func (m *marshaller) file() *yaml.Node {
 		add(root, "author", m.text(a.Author, "author"))
 	}
 	add(root, "reset", m.reset(a.Reset))
+	if a.ResetMode == world.ResetEmpty {
+		add(root, "reset_mode", scalar("empty"))
+	}
 
 	// Every room key first: exits may lead to rooms further down the list.
 	m.rooms = make(map[string]bool, len(a.Rooms))
@@ -221,7 +227,24 @@ func (m *marshaller) room(r *world.Room) *yaml.Node {
 	if r.Script != "" {
 		add(n, "script", scalar(m.script(r.Script, what)))
 	}
+	if r.Flags != (world.RoomFlags{}) {
+		fl := flowSeq()
+		if r.Flags.PvP {
+			fl.Content = append(fl.Content, scalar("pvp"))
+		}
+		if r.Flags.Peaceful {
+			fl.Content = append(fl.Content, scalar("peaceful"))
+		}
+		add(n, "flags", fl)
+	}
 	return n
+}
+
+// num adds a whole-number field unless it is zero.
+func num(n *yaml.Node, key string, v int) {
+	if v != 0 {
+		add(n, key, scalar(strconv.Itoa(v)))
+	}
 }
 
 // exit writes a plain exit as its target and anything else as a mapping
@@ -289,6 +312,26 @@ func (m *marshaller) item(id string, p *world.ItemProto) *yaml.Node {
 	if p.Script != "" {
 		add(n, "script", scalar(m.script(p.Script, "item "+id)))
 	}
+	if p.Slot != "" {
+		add(n, "slot", scalar(p.Slot))
+	}
+	if p.Damage != (world.Dice{}) {
+		add(n, "damage", scalar(p.Damage.String()))
+	}
+	num(n, "armor", p.Armor)
+	if len(p.Bonus) > 0 {
+		b := mapping()
+		b.Style = yaml.FlowStyle
+		for _, k := range world.BonusNames {
+			if v, ok := p.Bonus[k]; ok {
+				add(b, k, scalar(strconv.Itoa(v)))
+			}
+		}
+		add(n, "bonus", b)
+	}
+	num(n, "weight", p.Weight)
+	num(n, "value", p.Value)
+	num(n, "capacity", p.Capacity)
 	return n
 }
 
@@ -300,6 +343,28 @@ func (m *marshaller) mob(id string, p *world.MobProto) *yaml.Node {
 	n := m.proto("mob", id, p.ID, p.Short, p.Long, p.Desc, p.Keywords)
 	if p.Script != "" {
 		add(n, "script", scalar(m.script(p.Script, "mob "+id)))
+	}
+	if p.Level > 1 {
+		num(n, "level", p.Level)
+	}
+	if p.Damage != (world.Dice{}) {
+		add(n, "damage", scalar(p.Damage.String()))
+	}
+	num(n, "armor", p.Armor)
+	num(n, "gold", p.Gold)
+	if p.Aggressive {
+		add(n, "aggressive", yes())
+	}
+	if p.Shop != nil {
+		shop := mapping()
+		sells := mapping()
+		for _, item := range slices.Sorted(maps.Keys(p.Shop.Sells)) {
+			add(sells, m.ref(item, "item", "mob "+id+" shop"), scalar(strconv.Itoa(p.Shop.Sells[item])))
+		}
+		add(shop, "sells", sells)
+		add(shop, "markup", scalar(strconv.Itoa(p.Shop.Markup)))
+		add(shop, "buys", scalar(strconv.Itoa(p.Shop.Buys)))
+		add(n, "shop", shop)
 	}
 	return n
 }
