@@ -77,6 +77,10 @@ func builtinCommands() []*Command {
 			Help: "Saves your character and leaves the game. Type it in full.",
 			Run:  cmdQuit},
 	)
+	cmds = append(cmds, combatCommands()...)
+	cmds = append(cmds, equipCommands()...)
+	cmds = append(cmds, shopCommands()...)
+	cmds = append(cmds, socialCommands()...)
 	cmds = append(cmds, builderCommands()...)
 	return append(cmds, adminCommands()...)
 }
@@ -415,6 +419,9 @@ func countedList(items []*Item) []string {
 }
 
 func cmdGet(c *Ctx) {
+	if getFrom(c) {
+		return
+	}
 	if c.Args == "" {
 		c.Send("Get what?")
 		return

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 )
 
@@ -31,6 +32,12 @@ func (w *World) resetRoom(r *Room) error {
 		if ex != nil && ex.Door && (ex.Closed != ex.StartClosed || ex.Locked != ex.StartLocked) {
 			ex.Closed, ex.Locked = ex.StartClosed, ex.StartLocked
 			w.touchExit(r, Dir(d))
+		}
+	}
+	for _, m := range r.Mobs { // shopkeepers restock
+		if m.Proto.Shop != nil && !maps.Equal(m.Stock, m.Proto.Shop.Sells) {
+			m.Stock = maps.Clone(m.Proto.Shop.Sells)
+			w.touchMob(m)
 		}
 	}
 	var seen map[string]int

@@ -29,6 +29,8 @@ type Blueprint struct {
 	Items  map[string]*ItemProto
 	Mobs   map[string]*MobProto
 	Help   []HelpTopic
+	// Socials are the emotes everyone has (smile, nod...).
+	Socials []Social
 }
 
 // HelpTopic is a help entry that is not a command.
@@ -86,6 +88,8 @@ type World struct {
 	items    map[string]*ItemProto
 	mobs     map[string]*MobProto
 	help     []HelpTopic
+	socials  []Social
+	recall   *Room // where characters come back to life
 	commands *commandTable
 
 	players map[string]*Player // by Key, including link-dead ones
@@ -129,13 +133,16 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 	}
 	w := &World{
 		cfg: cfg, name: bp.Name, start: start, areas: bp.Areas,
-		rooms: bp.Rooms, items: bp.Items, mobs: bp.Mobs, help: bp.Help,
+		rooms: bp.Rooms, items: bp.Items, mobs: bp.Mobs, help: bp.Help, socials: bp.Socials, recall: start,
 		commands: newCommandTable(builtinCommands()),
 		players:  make(map[string]*Player),
 
 		dirtyPlayers: make(map[string]*Player),
 		dirtyExits:   make(map[exitKey]struct{}),
 		slots:        make(map[string]any),
+	}
+	if r := bp.Rooms[bp.Recall]; r != nil {
+		w.recall = r
 	}
 	populated := make(map[string]bool)
 	if cfg.Restore != nil {
@@ -301,6 +308,7 @@ func (w *World) PlayerCount() int { return len(w.players) }
 func (w *World) Tick() {
 	w.tick++
 	w.cfg.Scripts.Tick(w)
+	w.gameTick()
 	for _, a := range w.areas {
 		if a.Reset > 0 && w.tick >= a.nextReset {
 			w.resetArea(a) // prototypes were checked at load; a vanished one is skipped

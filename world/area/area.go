@@ -74,6 +74,9 @@ func Load(fsys fs.FS) (*world.Blueprint, error) {
 		}
 		bp.Start = start.value
 	}
+	if bp.Recall != "" && bp.Rooms[bp.Recall] == nil {
+		errs.add("world.yaml", 0, fmt.Sprintf("recall room %q does not exist", bp.Recall))
+	}
 	if data, err := readFile(fsys, "help.yaml"); err == nil {
 		bp.Help = parseHelp("help.yaml", data, &errs)
 	} else if !errors.Is(err, fs.ErrNotExist) {

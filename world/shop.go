@@ -1,0 +1,3 @@
+package world
+
+func shopCommands() []*Command { return nil }
