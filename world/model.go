@@ -172,6 +172,10 @@ type Player struct {
 	linkDeadTick uint64 // tick at which the link dropped
 	loginTick    uint64
 	editor       *editor // non-nil while typing a long text
+
+	following *Player         // whom this player walks after; nil for no one
+	group     *Group          // the group this player is in; nil for none
+	Muted     map[string]bool // channel name -> turned off; not saved
 }
 
 // Key is the case-folded name that identifies the character.

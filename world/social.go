@@ -11,3 +11,9 @@ type Social struct {
 }
 
 func socialCommands() []*Command { return nil }
+
+// Group is players who fight together and share experience.
+type Group struct {
+	Leader  *Player
+	Members []*Player // the leader first
+}
