@@ -82,6 +82,7 @@ func Load(fsys fs.FS) (*world.Blueprint, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		errs.add("help.yaml", 0, err.Error())
 	}
+	bp.Socials = loadSocials(fsys, &errs)
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
