@@ -270,7 +270,7 @@ func statItem(it *Item) string {
 		where = rec.Kind.String() + " " + rec.Holder
 	}
 	return fmt.Sprintf("{WItem %d{x %s\n  short:    %s\n  long:     %s\n  keywords: %s\n  fixed:    %t\n  in:       %s (arrived %d)\n  script:   %s\n  spawn:    %s",
-		it.ID, it.Proto.ID, it.Proto.Short, it.Proto.Long, strings.Join(it.Proto.Keywords, " "), it.Proto.Fixed,
+		it.ID, it.Proto.ID, it.Short(), it.Proto.Long, strings.Join(it.Proto.Keywords, " "), it.Proto.Fixed,
 		where, it.seq, orNone(it.Proto.Script), orNone(it.spawn))
 }
 

@@ -86,6 +86,10 @@ func builtinCommands() []*Command {
 }
 
 func cmdLook(c *Ctx) {
+	if c.P.Pos == Sleeping {
+		c.Send("You see nothing but the backs of your eyelids: you are asleep.")
+		return
+	}
 	if c.Args == "" {
 		c.W.look(c.P)
 		return
@@ -135,7 +139,7 @@ func (w *World) look(p *Player) {
 		if g.n > 1 {
 			fmt.Fprintf(&b, "[%d] ", g.n)
 		}
-		b.WriteString(g.proto.Long)
+		b.WriteString(g.first.Long())
 	}
 	for _, m := range r.Mobs {
 		b.WriteString("\n{y")
@@ -170,6 +174,15 @@ func cmdGo(c *Ctx) {
 func (w *World) walk(p *Player, d Dir) {
 	ex := p.Room.Exits[d]
 	switch {
+	case p.Pos == Sleeping:
+		p.Send("In your dreams, perhaps. Wake up first.")
+		return
+	case p.Pos == Sitting || p.Pos == Resting:
+		p.Send("You need to stand up first.")
+		return
+	case p.foe != nil:
+		p.Send("You are fighting! Flee, if you must.")
+		return
 	case ex == nil || !ex.Visible():
 		p.Send("You cannot go that way.")
 		return
@@ -386,21 +399,27 @@ func cmdInventory(c *Ctx) {
 }
 
 type itemGroup struct {
-	proto *ItemProto
+	first *Item // the group's items differ in nothing players see
 	n     int
 }
 
-// groupItems folds identical items, keeping the order they were first seen.
+// groupItems folds identical items (same prototype, same name), keeping
+// the order of first appearance.
 func groupItems(items []*Item) []itemGroup {
+	type look struct {
+		proto *ItemProto
+		name  string
+	}
 	var groups []itemGroup
-	at := make(map[*ItemProto]int)
+	at := make(map[look]int)
 	for _, it := range items {
-		if i, ok := at[it.Proto]; ok {
+		k := look{it.Proto, it.Name}
+		if i, ok := at[k]; ok {
 			groups[i].n++
 			continue
 		}
-		at[it.Proto] = len(groups)
-		groups = append(groups, itemGroup{it.Proto, 1})
+		at[k] = len(groups)
+		groups = append(groups, itemGroup{it, 1})
 	}
 	return groups
 }
@@ -410,9 +429,9 @@ func countedList(items []*Item) []string {
 	var lines []string
 	for _, g := range groupItems(items) {
 		if g.n > 1 {
-			lines = append(lines, fmt.Sprintf("%s (x%d)", g.proto.Short, g.n))
+			lines = append(lines, fmt.Sprintf("%s (x%d)", g.first.Short(), g.n))
 		} else {
-			lines = append(lines, g.proto.Short)
+			lines = append(lines, g.first.Short())
 		}
 	}
 	return lines
@@ -436,13 +455,13 @@ func cmdGet(c *Ctx) {
 	for _, it := range items {
 		if it.Proto.Fixed {
 			if !q.all {
-				c.Send(fmt.Sprintf("You cannot take %s.", it.Proto.Short))
+				c.Send(fmt.Sprintf("You cannot take %s.", it.Short()))
 			}
 			continue
 		}
 		c.W.MoveItem(it, c.P)
-		c.Send(fmt.Sprintf("You get %s.", it.Proto.Short))
-		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Proto.Short), c.P)
+		c.Send(fmt.Sprintf("You get %s.", it.Short()))
+		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Short()), c.P)
 		c.W.hook(it, "on_get", c.P)
 		got++
 	}
@@ -463,8 +482,8 @@ func cmdDrop(c *Ctx) {
 	}
 	for _, it := range items {
 		c.W.MoveItem(it, c.P.Room)
-		c.Send(fmt.Sprintf("You drop %s.", it.Proto.Short))
-		c.P.Room.send(fmt.Sprintf("%s drops %s.", c.P.Name, it.Proto.Short), c.P)
+		c.Send(fmt.Sprintf("You drop %s.", it.Short()))
+		c.P.Room.send(fmt.Sprintf("%s drops %s.", c.P.Name, it.Short()), c.P)
 		c.W.hook(it, "on_drop", c.P)
 	}
 }
@@ -503,13 +522,13 @@ func cmdGive(c *Ctx) {
 		c.W.SaveSoon() // a trade: not to be undone by a crash
 		c.W.cfg.Host.Record(Event{Kind: "give", Actor: c.P.Name, Target: to.Name, Room: c.P.Room.ID,
 			Details: map[string]any{"item": it.Proto.ID, "id": it.ID}})
-		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Name))
-		to.Send(fmt.Sprintf("%s gives you %s.", c.P.Name, it.Proto.Short))
-		c.W.sendExcept(c.P.Room, fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Name), c.P, to)
+		c.Send(fmt.Sprintf("You give %s to %s.", it.Short(), to.Name))
+		to.Send(fmt.Sprintf("%s gives you %s.", c.P.Name, it.Short()))
+		c.W.sendExcept(c.P.Room, fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Short(), to.Name), c.P, to)
 	case *Mobile:
 		c.W.MoveItem(it, to)
-		c.Send(fmt.Sprintf("You give %s to %s.", it.Proto.Short, to.Proto.Short))
-		c.P.Room.send(fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Proto.Short, to.Proto.Short), c.P)
+		c.Send(fmt.Sprintf("You give %s to %s.", it.Short(), to.Proto.Short))
+		c.P.Room.send(fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Short(), to.Proto.Short), c.P)
 		c.W.hook(to, "on_give", c.P, it)
 	}
 }
@@ -559,11 +578,7 @@ func describe(short, desc string) string {
 	return desc
 }
 
-func cmdScore(c *Ctx) {
-	p := c.P
-	c.Send(fmt.Sprintf("{W%s{x, %s\nLocation: %s (%s)\nCarrying: %d item(s)",
-		p.Name, p.Role, p.Room.Name, p.Room.Area.Name, len(p.Items)))
-}
+func cmdScore(c *Ctx) { c.Send(scoreText(c.P)) }
 
 func cmdHelp(c *Ctx) {
 	if c.Args == "" {
@@ -632,7 +647,7 @@ func cmdUse(c *Ctx) {
 		}
 	}
 	if it.Behaviour() == "" || !c.W.cfg.Scripts.Has(it, "on_use") {
-		c.Send(fmt.Sprintf("You cannot think of a way to use %s.", it.Proto.Short))
+		c.Send(fmt.Sprintf("You cannot think of a way to use %s.", it.Short()))
 		return
 	}
 	c.W.hook(it, "on_use", c.P)
@@ -640,6 +655,10 @@ func cmdUse(c *Ctx) {
 
 func cmdQuit(c *Ctx) {
 	p := c.P
+	if p.foe != nil {
+		c.Send("No way! You are fighting for your life!")
+		return
+	}
 	p.Send(fmt.Sprintf("Goodbye, %s. Your character is saved; come back soon!", p.Name))
 	p.Room.send(fmt.Sprintf("%s has left the game.", p.Name), p)
 	c.W.depart(p, "quit")

@@ -158,3 +158,19 @@ func ExpToLevel(level int) int { return 100 * level * level }
 
 // MaxHP is an NPC's hit points at full health.
 func (m *Mobile) MaxHP() int { return 10*max(m.Proto.Level, 1) + 5 }
+
+// Short is how the item is named in sentences.
+func (it *Item) Short() string {
+	if it.Name != "" {
+		return it.Name
+	}
+	return it.Proto.Short
+}
+
+// Long is the line the item has in a room.
+func (it *Item) Long() string {
+	if it.Name != "" {
+		return capFirst(it.Name) + " lies here."
+	}
+	return it.Proto.Long
+}

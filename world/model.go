@@ -93,6 +93,8 @@ type Item struct {
 	Proto *ItemProto
 	Slot  string  // where its holder wears it, "" if carried
 	Items []*Item // a container's contents
+	Name  string  // this one's own short description, "" for its prototype's (a corpse's "the corpse of ...")
+	decay uint64  // tick at which it crumbles away, 0 for never
 	in    Holder  // where it is: exactly one place
 	seq   uint64  // when it arrived there: orders a holder's items
 	spawn string  // the spawn slot that made it, "" if none
@@ -138,6 +140,7 @@ type Mobile struct {
 	HP    int
 	Pos   Position
 	Stock map[string]int // a shopkeeper's stock by item prototype
+	foe   fighter        // whom it is fighting, nil if nobody
 	spawn string         // the spawn slot that made it, "" if none
 	dirty bool           // changed since the last snapshot
 }
@@ -162,7 +165,8 @@ type Player struct {
 	Stats Stats
 	Gold  int
 	Pos   Position
-	Wimpy int // flee when hit points fall below this
+	Wimpy int     // flee when hit points fall below this
+	foe   fighter // whom it is fighting, nil if nobody
 
 	// Invis hides an admin from who, room listings and arrival messages
 	// for everyone below admin.

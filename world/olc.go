@@ -423,7 +423,7 @@ func cmdPurge(c *Ctx) {
 	if it, ok := pickOne(r.Items, q); ok {
 		c.Target = "item:" + strconv.FormatUint(it.ID, 10)
 		c.W.RemoveItem(it)
-		r.send(fmt.Sprintf("%s is gone in a flash.", capFirst(it.Proto.Short)), nil)
+		r.send(fmt.Sprintf("%s is gone in a flash.", capFirst(it.Short())), nil)
 		c.W.SaveSoon()
 		return
 	}

@@ -55,6 +55,7 @@ type ItemRecord struct {
 	Seq    uint64 // arrival order: a holder's items sort by it
 	Spawn  string // the spawn slot that made it, "" if none
 	Slot   string // where its holder wears it, "" if carried
+	Name   string // its own name, "" for its prototype's
 }
 
 // MobRecord is the saved form of one NPC.
@@ -294,7 +295,7 @@ func (w *World) TouchAll() {
 }
 
 func (it *Item) record() ItemRecord {
-	rec := ItemRecord{ID: it.ID, Proto: it.Proto.ID, Seq: it.seq, Spawn: it.spawn, Slot: it.Slot}
+	rec := ItemRecord{ID: it.ID, Proto: it.Proto.ID, Seq: it.seq, Spawn: it.spawn, Slot: it.Slot, Name: it.Name}
 	switch h := it.in.(type) {
 	case *Item:
 		rec.Kind, rec.Holder = InItem, strconv.FormatUint(h.ID, 10)
@@ -430,7 +431,11 @@ func (w *World) restoreItems(recs []ItemRecord, holders map[string]Holder) []*It
 				w.goneItems = append(w.goneItems, ir.ID)
 				continue
 			}
-			it := &Item{ID: ir.ID, Proto: proto, in: h, seq: ir.Seq, spawn: ir.Spawn, Slot: ir.Slot}
+			it := &Item{ID: ir.ID, Proto: proto, in: h, seq: ir.Seq, spawn: ir.Spawn, Slot: ir.Slot, Name: ir.Name}
+			if proto == corpseProto { // its time starts again
+				it.decay = w.tick + w.ticks(DefaultUserCorpseLife)
+				w.corpses = append(w.corpses, it)
+			}
 			list := h.itemList()
 			*list = append(*list, it)
 			w.nextID = max(w.nextID, it.ID)

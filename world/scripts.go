@@ -18,6 +18,9 @@ type Scripts interface {
 	// Hook calls hook (e.g. "on_enter") of owner's behaviour with args and
 	// reports whether it returned true, which claims a command.
 	Hook(owner Scripted, hook string, args ...any) bool
+	// Number calls hook and returns the number it returned, if it did (the
+	// damage hooks change amounts this way).
+	Number(owner Scripted, hook string, args ...any) (float64, bool)
 	// Has reports whether owner's behaviour defines hook.
 	Has(owner Scripted, hook string) bool
 	// Spawned and Removed tell of scripted entities arriving and leaving,
@@ -45,14 +48,15 @@ type ScriptState struct {
 // noScripts is the Scripts of a world without any.
 type noScripts struct{}
 
-func (noScripts) Hook(Scripted, string, ...any) bool { return false }
-func (noScripts) Has(Scripted, string) bool          { return false }
-func (noScripts) Spawned(Scripted)                   {}
-func (noScripts) Removed(Scripted)                   {}
-func (noScripts) Tick(*World)                        {}
-func (noScripts) SaveState(Scripted) []byte          { return nil }
-func (noScripts) LoadState(Scripted, []byte)         {}
-func (noScripts) TakeStates() []ScriptState          { return nil }
+func (noScripts) Hook(Scripted, string, ...any) bool              { return false }
+func (noScripts) Has(Scripted, string) bool                       { return false }
+func (noScripts) Number(Scripted, string, ...any) (float64, bool) { return 0, false }
+func (noScripts) Spawned(Scripted)                                {}
+func (noScripts) Removed(Scripted)                                {}
+func (noScripts) Tick(*World)                                     {}
+func (noScripts) SaveState(Scripted) []byte                       { return nil }
+func (noScripts) LoadState(Scripted, []byte)                      {}
+func (noScripts) TakeStates() []ScriptState                       { return nil }
 
 // hook calls a hook if owner has a behaviour at all, so the common case
 // (no script) costs one string comparison.

@@ -72,6 +72,11 @@ type Config struct {
 	// Tick is how long one tick lasts, to turn areas' reset intervals into
 	// ticks; 0 means 100ms.
 	Tick time.Duration
+	// Round is how long a combat round lasts (DefaultRound if 0);
+	// DeathExpLoss the percentage of the next level's experience a death
+	// costs (DefaultDeathExpLoss if 0; -1 for nothing).
+	Round        time.Duration
+	DeathExpLoss int
 	// Restore is the saved world to continue from: its items, NPCs, doors
 	// and script state replace the blueprint's spawns, and a reset then
 	// adds only what is missing. Nil builds the world fresh.
@@ -109,8 +114,12 @@ type World struct {
 	areasChanged bool                    // an area was populated for the first time
 	editedAreas  map[string]bool         // areas whose definition builders changed
 	offline      map[string]PlayerRecord // changes to characters not in the world
-	slots        map[string]any          // spawn slot -> the *Item or *Mobile it made
-	pending      map[string][]byte       // restored script state, until SetScripts
+
+	fighting []fighter         // everyone in a fight, for the next round
+	corpses  []*Item           // corpses, to crumble in time
+	wounded  []*Mobile         // NPCs that may need healing
+	slots    map[string]any    // spawn slot -> the *Item or *Mobile it made
+	pending  map[string][]byte // restored script state, until SetScripts
 }
 
 // New builds a world from bp and places everything its rooms spawn.
@@ -126,6 +135,15 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 	}
 	if cfg.Tick <= 0 {
 		cfg.Tick = 100 * time.Millisecond
+	}
+	if cfg.Round <= 0 {
+		cfg.Round = DefaultRound
+	}
+	switch {
+	case cfg.DeathExpLoss == 0:
+		cfg.DeathExpLoss = DefaultDeathExpLoss
+	case cfg.DeathExpLoss < 0:
+		cfg.DeathExpLoss = 0
 	}
 	start := bp.Rooms[bp.Start]
 	if start == nil {
@@ -144,6 +162,7 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 	if r := bp.Rooms[bp.Recall]; r != nil {
 		w.recall = r
 	}
+	w.items[CorpseProto] = corpseProto
 	populated := make(map[string]bool)
 	if cfg.Restore != nil {
 		w.restore(cfg.Restore)

@@ -263,7 +263,7 @@ func (h *Host) itemField(L *lua.LState, v any, key string) lua.LValue {
 	case "id":
 		return lua.LNumber(it.ID)
 	case "name":
-		return lua.LString(it.Proto.Short)
+		return lua.LString(it.Short())
 	case "proto":
 		return lua.LString(it.Proto.ID)
 	case "state":
@@ -544,13 +544,13 @@ func mobGive(L *lua.LState) int {
 	h := hostOf(L)
 	m, it, p := checkMob(L, 1), checkItem(L, 2), checkPlayer(L, 3)
 	if it.In() != world.Holder(m) {
-		L.RaiseError("%s does not carry %s", m.Proto.Short, it.Proto.Short)
+		L.RaiseError("%s does not carry %s", m.Proto.Short, it.Short())
 	}
 	if p.Room != m.Room {
 		L.RaiseError("%s is not in the same room as %s", p.Name, m.Proto.Short)
 	}
 	h.w.MoveItem(it, p)
-	p.Send(fmt.Sprintf("%s gives you %s.", capFirst(m.Proto.Short), it.Proto.Short))
+	p.Send(fmt.Sprintf("%s gives you %s.", capFirst(m.Proto.Short), it.Short()))
 	return 0
 }
 

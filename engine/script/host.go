@@ -235,13 +235,27 @@ func (h *Host) Has(owner world.Scripted, hook string) bool {
 // Hook calls owner's hook with (owner, args...) and reports whether it
 // returned true.
 func (h *Host) Hook(owner world.Scripted, hook string, args ...any) bool {
+	ret, ok := h.callHook(owner, hook, args)
+	return ok && lua.LVAsBool(ret)
+}
+
+// Number calls hook like Hook and returns the number it returned.
+func (h *Host) Number(owner world.Scripted, hook string, args ...any) (float64, bool) {
+	ret, ok := h.callHook(owner, hook, args)
+	n, isNum := ret.(lua.LNumber)
+	return float64(n), ok && isNum
+}
+
+// callHook runs owner's hook with args, if it has one; ok is false when it
+// has none or it failed.
+func (h *Host) callHook(owner world.Scripted, hook string, args []any) (lua.LValue, bool) {
 	sc := h.scriptOf(owner)
 	if sc == nil {
-		return false
+		return lua.LNil, false
 	}
 	fn, ok := sc.env.RawGetString(hook).(*lua.LFunction)
 	if !ok {
-		return false
+		return lua.LNil, false
 	}
 	lv := make([]lua.LValue, 0, len(args)+1)
 	lv = append(lv, h.value(owner))
@@ -249,7 +263,7 @@ func (h *Host) Hook(owner world.Scripted, hook string, args ...any) bool {
 		lv = append(lv, h.value(a))
 	}
 	ret, err := h.run(owner, sc, fn, lv...)
-	return err == nil && lua.LVAsBool(ret)
+	return ret, err == nil
 }
 
 // run is call with owner and sc recorded as the running code.

@@ -128,7 +128,8 @@ var migrations = []string{
 		holder      TEXT NOT NULL,                -- room id, characters.name_key, mobs.id, or the container's items.id
 		seq         INTEGER NOT NULL,
 		spawn       TEXT NOT NULL DEFAULT '',
-		slot        TEXT NOT NULL DEFAULT ''      -- where its holder wears it, '' if carried
+		slot        TEXT NOT NULL DEFAULT '',     -- where its holder wears it, '' if carried
+		name        TEXT NOT NULL DEFAULT ''      -- its own name, '' for its prototype's (corpses)
 	) STRICT;
 	INSERT INTO items6 (id, proto, holder_kind, holder, seq, spawn) SELECT id, proto, holder_kind, holder, seq, spawn FROM items;
 	DROP TABLE items;
@@ -230,7 +231,7 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE carried(id) AS (
 			SELECT id FROM items WHERE holder_kind = 'player' AND holder = ?
 			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))
-		SELECT i.id, i.proto, i.holder_kind, i.holder, i.seq, i.spawn, i.slot, s.state FROM items i JOIN carried USING (id)
+		SELECT i.id, i.proto, i.holder_kind, i.holder, i.seq, i.spawn, i.slot, i.name, s.state FROM items i JOIN carried USING (id)
 		LEFT JOIN script_state s ON s.entity = 'item:' || i.id
 		ORDER BY i.seq`, key)
 	if err != nil {
@@ -241,7 +242,7 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 		var it world.ItemRecord
 		var kind string
 		var state sql.NullString
-		if err := rows.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &state); err != nil {
+		if err := rows.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &it.Name, &state); err != nil {
 			return nil, fmt.Errorf("load character %s: items: %w", name, err)
 		}
 		it.Kind, _ = world.ParseHolderKind(kind)

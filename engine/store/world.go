@@ -73,14 +73,14 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 		}
 	}
 	if len(d.Items) > 0 {
-		st := ps.prepare(ctx, `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn, slot) VALUES (?, ?, ?, ?, ?, ?, ?)
+		st := ps.prepare(ctx, `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn, slot, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, holder_kind = excluded.holder_kind,
-			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn, slot = excluded.slot`)
+			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn, slot = excluded.slot, name = excluded.name`)
 		if ps.err != nil {
 			return ps.err
 		}
 		for _, it := range d.Items {
-			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot); err != nil {
+			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot, it.Name); err != nil {
 				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 		}
@@ -239,10 +239,10 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 	err = each(ctx, tx, `WITH RECURSIVE carried(id) AS (
 			SELECT id FROM items WHERE holder_kind = 'player'
 			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))
-		SELECT id, proto, holder_kind, holder, seq, spawn, slot FROM items WHERE id NOT IN (SELECT id FROM carried)`, func(r *sql.Rows) error {
+		SELECT id, proto, holder_kind, holder, seq, spawn, slot, name FROM items WHERE id NOT IN (SELECT id FROM carried)`, func(r *sql.Rows) error {
 		var it world.ItemRecord
 		var kind string
-		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot); err != nil {
+		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &it.Name); err != nil {
 			return err
 		}
 		var ok bool
