@@ -61,7 +61,7 @@ func (m *Mobile) tell(string)        {}
 func (m *Mobile) damage(w *World) int {
 	d := m.Proto.Damage
 	if d == (Dice{}) {
-		d = Dice{N: 1, Sides: m.level() + 3, Bonus: m.level() / 2}
+		d = Dice{N: 1, Sides: m.level() + 2}
 	}
 	return d.Roll(w.cfg.Rand)
 }
@@ -628,3 +628,53 @@ func wielded(p *Player) *Item {
 }
 
 func (w *World) expShare(killer *Player) []*Player { return []*Player{killer} }
+
+// Fighting is whom m fights: a *Player, a *Mobile, or nil.
+func (m *Mobile) Fighting() any { return m.foe }
+
+// Fighting is whom p fights: a *Player, a *Mobile, or nil.
+func (p *Player) Fighting() any { return p.foe }
+
+// asFighter turns a *Player or *Mobile into a fighter; nil otherwise.
+func asFighter(x any) fighter {
+	switch f := x.(type) {
+	case *Player:
+		return f
+	case *Mobile:
+		return f
+	}
+	return nil
+}
+
+// Attack has m start a fight with target, a player or NPC in its room
+// (scripts' npc:attack). It reports whether the fight started.
+func (w *World) Attack(m *Mobile, target any) bool {
+	f := asFighter(target)
+	if f == nil || m.Room == nil || f.where() != m.Room || m.Room.Flags.Peaceful || m.foe != nil || fighter(m) == f || !w.alive(f) {
+		return false
+	}
+	w.startFight(m, f)
+	return true
+}
+
+// Hurt deals n damage from m to target outright (scripts' special
+// attacks): no roll, no hooks, but death if it kills.
+func (w *World) Hurt(m *Mobile, target any, n int) {
+	f := asFighter(target)
+	if f == nil || !w.alive(f) || n <= 0 {
+		return
+	}
+	if tm, ok := f.(*Mobile); ok && tm.HP >= tm.MaxHP() {
+		w.wounded = append(w.wounded, tm)
+	}
+	f.hurt(n)
+	switch x := f.(type) {
+	case *Player:
+		w.touch(x)
+	case *Mobile:
+		w.touchMob(x)
+	}
+	if hp, _ := f.health(); hp <= 0 {
+		w.die(f, m)
+	}
+}

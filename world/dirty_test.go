@@ -64,10 +64,35 @@ func (s *memStore) apply(d *world.Delta) {
 	s.nextID, s.nextSeq = d.NextID, d.NextSeq
 }
 
+// carried is the set of item ids characters carry, however deep in
+// containers, by character key.
+func (s *memStore) carried() map[uint64]string {
+	owner := make(map[uint64]string)
+	for changed := true; changed; {
+		changed = false
+		for _, it := range s.items {
+			if _, done := owner[it.ID]; done {
+				continue
+			}
+			switch {
+			case it.Kind == world.InPlayer:
+				owner[it.ID], changed = it.Holder, true
+			case it.Kind == world.InItem:
+				id, _ := strconv.ParseUint(it.Holder, 10, 64)
+				if who, ok := owner[id]; ok {
+					owner[it.ID], changed = who, true
+				}
+			}
+		}
+	}
+	return owner
+}
+
 func (s *memStore) snapshot() *world.Snapshot {
 	snap := &world.Snapshot{States: s.states, Areas: s.areas, NextID: s.nextID, NextSeq: s.nextSeq}
+	carried := s.carried()
 	for _, it := range s.items {
-		if it.Kind != world.InPlayer {
+		if _, ok := carried[it.ID]; !ok {
 			snap.Items = append(snap.Items, it)
 		}
 	}
@@ -84,9 +109,9 @@ func (s *memStore) snapshot() *world.Snapshot {
 func (s *memStore) login(name string) world.PlayerRecord {
 	rec := s.players[name]
 	rec.Name = name
-	for _, it := range s.items {
-		if it.Kind == world.InPlayer && it.Holder == world.PlayerKey(name) {
-			rec.Items = append(rec.Items, it)
+	for id, who := range s.carried() {
+		if who == world.PlayerKey(name) {
+			rec.Items = append(rec.Items, s.items[id])
 		}
 	}
 	slices.SortFunc(rec.Items, func(a, b world.ItemRecord) int { return int(a.Seq) - int(b.Seq) })

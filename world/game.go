@@ -157,7 +157,7 @@ func statBonus(v int) int { return (v - 13) / 2 }
 func ExpToLevel(level int) int { return 100 * level * level }
 
 // MaxHP is an NPC's hit points at full health.
-func (m *Mobile) MaxHP() int { return 10*max(m.Proto.Level, 1) + 5 }
+func (m *Mobile) MaxHP() int { return 6*max(m.Proto.Level, 1) + 4 }
 
 // Short is how the item is named in sentences.
 func (it *Item) Short() string {

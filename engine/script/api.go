@@ -46,6 +46,8 @@ var (
 		"set_attr": attrSet,
 		"items":    mobItems,
 		"give":     mobGive,
+		"attack":   mobAttack,
+		"hurt":     mobHurt,
 	}
 	playerMethods = map[string]lua.LGFunction{
 		"send":     playerSend,
@@ -63,8 +65,8 @@ var (
 // Fields each kind of object has (read-only, except state's contents).
 var (
 	roomFields   = []string{"id", "name", "area", "state"}
-	mobFields    = []string{"id", "name", "proto", "room", "state", "is_player"}
-	playerFields = []string{"name", "role", "room", "is_player"}
+	mobFields    = []string{"id", "name", "proto", "room", "state", "is_player", "hp", "max_hp", "level", "fighting"}
+	playerFields = []string{"name", "role", "room", "is_player", "hp", "max_hp", "level", "gold", "fighting"}
 	itemFields   = []string{"id", "name", "proto", "state"}
 )
 
@@ -235,6 +237,14 @@ func (h *Host) mobField(L *lua.LState, v any, key string) lua.LValue {
 		return h.state(m)
 	case "is_player":
 		return lua.LFalse
+	case "hp":
+		return lua.LNumber(m.HP)
+	case "max_hp":
+		return lua.LNumber(m.MaxHP())
+	case "level":
+		return lua.LNumber(max(m.Proto.Level, 1))
+	case "fighting":
+		return h.value(m.Fighting())
 	}
 	return lua.LNil
 }
@@ -253,6 +263,16 @@ func (h *Host) playerField(L *lua.LState, v any, key string) lua.LValue {
 		return h.value(p.Room)
 	case "is_player":
 		return lua.LTrue
+	case "hp":
+		return lua.LNumber(p.Stats.HP)
+	case "max_hp":
+		return lua.LNumber(p.Stats.MaxHP)
+	case "level":
+		return lua.LNumber(p.Stats.Level)
+	case "gold":
+		return lua.LNumber(p.Gold)
+	case "fighting":
+		return h.value(p.Fighting())
 	}
 	return lua.LNil
 }
@@ -551,6 +571,30 @@ func mobGive(L *lua.LState) int {
 	}
 	h.w.MoveItem(it, p)
 	p.Send(fmt.Sprintf("%s gives you %s.", capFirst(m.Proto.Short), it.Short()))
+	return 0
+}
+
+// checkFighter is argument n as a player or NPC.
+func checkFighter(L *lua.LState, n int) any {
+	switch x := L.CheckUserData(n).Value.(type) {
+	case *world.Player, *world.Mobile:
+		return x
+	}
+	L.ArgError(n, "player or NPC expected")
+	return nil
+}
+
+func mobAttack(L *lua.LState) int {
+	L.Push(lua.LBool(hostOf(L).w.Attack(checkMob(L, 1), checkFighter(L, 2))))
+	return 1
+}
+
+func mobHurt(L *lua.LState) int {
+	m, target, n := checkMob(L, 1), checkFighter(L, 2), L.CheckInt(3)
+	if n < 0 || n > 1_000_000 {
+		L.ArgError(3, "damage must be 0 to 1000000")
+	}
+	hostOf(L).w.Hurt(m, target, n)
 	return 0
 }
 

@@ -15,7 +15,7 @@ var guideHooks = []string{
 	// rooms (on_say, on_command, on_tick and on_spawn serve NPCs or items too)
 	"on_enter", "on_leave", "on_say", "on_command", "on_tick", "on_spawn",
 	// NPCs (on_attacked and on_death are reserved for combat)
-	"on_greet", "on_give", "on_attacked", "on_death",
+	"on_greet", "on_give", "on_attacked", "on_death", "on_damage", "on_damaged",
 	// items
 	"on_get", "on_drop", "on_use",
 }
