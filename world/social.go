@@ -25,11 +25,12 @@ import (
 // expandSocial trusts them. Each message is capitalised after expansion,
 // so "$N grins." starts with a capital for an NPC too.
 //
-// Following is a pointer from follower to leader; the loader of that chain
-// (follow) refuses loops, so walking a chain always ends. A group is its
-// leader and followers the leader added; every member but the leader
-// follows the leader, and a member who stops following leaves the group. A
-// group of one ends. Muted channels live on the Player and are not saved.
+// Following is a pointer from follower to leader; follow refuses a leader
+// who follows the follower, directly or down a chain, so every chain ends
+// and followers walking after followers stop. A group is its leader and
+// followers the leader added; every member but the leader follows the
+// leader, and a member who stops following leaves the group. A group of one
+// ends. Muted channels live on the Player and are not saved.
 
 // Social is a data-driven emote (smile, nod, bow...): what the actor, the
 // target and the room see, with and without a target.
