@@ -54,6 +54,7 @@ type Config struct {
 	SSHHostKey   string        // host key file, created if missing; default DBPath + ".hostkey"
 	Shard        string        // this shard's name in the journal; default "main"
 	ExportDir    string        // where export writes area files; default "world-export"
+	CombatRound  time.Duration // length of a combat round; default 2s
 	Logger       *slog.Logger
 
 	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
@@ -201,6 +202,7 @@ func New(cfg Config) (*Server, error) {
 		Host:          host{s},
 		LinkDeadTicks: ticks,
 		Tick:          cfg.Tick,
+		Round:         cfg.CombatRound,
 		Restore:       snap,
 	}, bp)
 	if err != nil {

@@ -348,3 +348,30 @@ func TestDoorsStartAsDefined(t *testing.T) {
 		t.Errorf("the reset did not close the door %s of %s", dir, door.ID)
 	}
 }
+
+// An area that resets only when empty waits for its players to leave.
+func TestResetWhenEmpty(t *testing.T) {
+	w, _ := newTestWorld(t)
+	area := w.Area("thornwick")
+	area.ResetMode = world.ResetEmpty
+	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
+	w.Do(alice, "get stick")
+	for range int(area.Reset/(100*1e6)) + 10 {
+		w.Tick()
+	}
+	if n := census(t, w)["thornwick.walking_stick"]; n != 1 {
+		t.Fatalf("%d sticks: the area reset with a player in it", n)
+	}
+	for range 5 {
+		w.Do(alice, "east")
+	}
+	if alice.Room.Area == area {
+		t.Fatalf("alice is still in %s", alice.Room.ID)
+	}
+	for range 60 * 10 {
+		w.Tick()
+	}
+	if n := census(t, w)["thornwick.walking_stick"]; n != 2 {
+		t.Errorf("%d sticks: the area did not reset once empty", n)
+	}
+}

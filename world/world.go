@@ -330,6 +330,10 @@ func (w *World) Tick() {
 	w.gameTick()
 	for _, a := range w.areas {
 		if a.Reset > 0 && w.tick >= a.nextReset {
+			if a.ResetMode == ResetEmpty && w.occupied(a) {
+				a.nextReset = w.tick + w.ticks(time.Minute) // try again when they may have gone
+				continue
+			}
 			w.resetArea(a) // prototypes were checked at load; a vanished one is skipped
 		}
 	}
@@ -339,6 +343,16 @@ func (w *World) Tick() {
 			w.depart(p, "link-dead too long")
 		}
 	}
+}
+
+// occupied reports whether a player is in area a.
+func (w *World) occupied(a *Area) bool {
+	for _, p := range w.players {
+		if p.Room.Area == a {
+			return true
+		}
+	}
+	return false
 }
 
 // PlayerRecord is the saved form of a character's state in the world.
