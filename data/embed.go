@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the default world so the server runs from any folder.
 //
-//go:embed world.yaml help.yaml areas/*.yaml
+//go:embed world.yaml help.yaml socials.yaml areas/*.yaml
 var FS embed.FS

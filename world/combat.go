@@ -377,7 +377,7 @@ func (w *World) decayCorpses() {
 func (w *World) award(killer *Player, m *Mobile) {
 	base := 30*m.level() + 10*(m.level()-killer.level())
 	base = max(base, 5)
-	group := w.expShare(killer)
+	group := w.GroupShare(killer)
 	share := max(base/len(group), 1)
 	for _, p := range group {
 		p.Send(fmt.Sprintf("You receive %d experience.", share))
@@ -626,8 +626,6 @@ func wielded(p *Player) *Item {
 	}
 	return nil
 }
-
-func (w *World) expShare(killer *Player) []*Player { return []*Player{killer} }
 
 // Fighting is whom m fights: a *Player, a *Mobile, or nil.
 func (m *Mobile) Fighting() any { return m.foe }

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -206,6 +207,7 @@ func (w *World) walk(p *Player, d Dir) {
 	}
 	w.look(p)
 	w.arrived(to, p, d.Reverse())
+	w.followLeader(p, from, d)
 }
 
 // arrived runs the hooks of someone entering r from direction from: the
@@ -344,14 +346,7 @@ func cmdChat(c *Ctx) {
 		c.Send("Chat what?")
 		return
 	}
-	text := markup.Escape(c.Args)
-	c.Send(`{MYou chat, "` + text + `"{x`)
-	msg := "{M" + c.P.Name + ` chats, "` + text + `"{x`
-	for _, p := range c.W.players {
-		if p != c.P {
-			p.Send(msg)
-		}
-	}
+	c.W.broadcast("chat", c.P, c.Args)
 }
 
 func cmdWho(c *Ctx) {
@@ -586,6 +581,12 @@ func cmdHelp(c *Ctx) {
 		return
 	}
 	word := strings.ToLower(c.Args)
+	for _, t := range c.W.help { // a topic named exactly wins ("help newbie": the guide, not the channel)
+		if slices.Contains(t.Keywords, word) {
+			c.Send("{W" + t.Title + "{x\n" + strings.TrimRight(t.Text, "\n"))
+			return
+		}
+	}
 	if cmd := c.W.commands.find(word, c.P.Role); cmd != nil {
 		text := fmt.Sprintf("{WUsage:{x %s\n%s", cmd.Usage, cmd.Help)
 		if len(cmd.Aliases) > 0 {

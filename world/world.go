@@ -159,6 +159,7 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 		dirtyExits:   make(map[exitKey]struct{}),
 		slots:        make(map[string]any),
 	}
+	w.addSocials()
 	if r := bp.Rooms[bp.Recall]; r != nil {
 		w.recall = r
 	}
@@ -485,6 +486,7 @@ func (w *World) Expel(p *Player, reason string) {
 }
 
 func (w *World) depart(p *Player, reason string) {
+	w.leaveGroups(p)
 	link := p.link
 	rec := w.Remove(p)
 	w.urgent = true
