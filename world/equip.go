@@ -192,6 +192,15 @@ func within(it, c *Item) bool {
 	return false
 }
 
+// awake refuses, for a sleeping character, what needs open eyes.
+func awake(c *Ctx) bool {
+	if c.P.Pos == Sleeping {
+		c.Fail("You are asleep: wake up first.")
+		return false
+	}
+	return true
+}
+
 // findOwn finds an item p has by what it typed: among what it carries
 // first, then among what it wears (worn tells which).
 func findOwn(p *Player, arg string) (it *Item, worn bool) {
@@ -221,6 +230,9 @@ func findNear(p *Player, arg string) *Item {
 func cmdWear(c *Ctx) {
 	if c.Args == "" {
 		c.Send("Wear what?")
+		return
+	}
+	if !awake(c) {
 		return
 	}
 	p := c.P
@@ -259,6 +271,9 @@ func cmdWield(c *Ctx) {
 		c.Send("Wield what?")
 		return
 	}
+	if !awake(c) {
+		return
+	}
 	p := c.P
 	it, worn := findOwn(p, c.Args)
 	switch {
@@ -295,6 +310,9 @@ func (w *World) wear(p *Player, it *Item) {
 func cmdRemove(c *Ctx) {
 	if c.Args == "" {
 		c.Send("Remove what?")
+		return
+	}
+	if !awake(c) {
 		return
 	}
 	p := c.P
@@ -390,6 +408,9 @@ func cmdPut(c *Ctx) {
 		c.Send("Put what in what? (put <item> in <container>)")
 		return
 	}
+	if !awake(c) {
+		return
+	}
 	p := c.P
 	bag := container(c, into)
 	if bag == nil {
@@ -465,6 +486,9 @@ func getFrom(c *Ctx) bool {
 		c.Send(fmt.Sprintf("Get %s from what?", markup.Escape(what)))
 		return true
 	}
+	if !awake(c) {
+		return true
+	}
 	bag := container(c, from)
 	if bag == nil {
 		return true
@@ -511,6 +535,9 @@ func containerText(it *Item) string {
 
 // lookIn is "look in <container>": what the container holds.
 func lookIn(c *Ctx, name string) {
+	if !awake(c) {
+		return
+	}
 	if bag := container(c, name); bag != nil {
 		c.Send(strings.TrimPrefix(containerText(bag), "\n"))
 	}

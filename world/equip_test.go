@@ -307,6 +307,15 @@ func TestShopCarryLimitAndPrices(t *testing.T) {
 	do(t, w2, carol, cl, "sell bread", "A loaf of bread is worth nothing to me.")
 	do(t, w2, carol, cl, "buy dagger", "for 1 gold") // a dagger is worth 10
 	do(t, w2, carol, cl, "value dagger", "I would give you 1 gold for a dagger.")
+
+	// Nobody trades in the middle of a fight.
+	dave, dl := enter(t, w2, "Dave", "thornwick.smithy", 0, world.Stats{})
+	w2.Do(dave, "kill hobb")
+	if dave.Fighting() == nil {
+		t.Fatal("dave is not fighting the smith")
+	}
+	do(t, w2, dave, dl, "list", "You are fighting: no time to shop!")
+	do(t, w2, carol, cl, "list", "Hobb the blacksmith is too busy fighting to trade.")
 }
 
 // Worn things, containers' contents and shop stock are saved and come

@@ -79,9 +79,20 @@ func (w *World) wares(m *Mobile) []ware {
 // atShop finds the shopkeeper for a trade command; on failure it tells the
 // player and returns nil.
 func atShop(c *Ctx) *Mobile {
+	if !awake(c) {
+		return nil
+	}
 	m := shopkeeper(c.P.Room)
-	if m == nil {
+	switch {
+	case m == nil:
 		c.Fail("There is no shopkeeper here.")
+		return nil
+	case c.P.foe != nil:
+		c.Fail("You are fighting: no time to shop!")
+		return nil
+	case m.foe != nil:
+		c.Fail(fmt.Sprintf("%s is too busy fighting to trade.", capFirst(m.Proto.Short)))
+		return nil
 	}
 	return m
 }
