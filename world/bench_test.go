@@ -2,7 +2,9 @@ package world_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"shardmud/world"
 )
@@ -105,4 +107,46 @@ func BenchmarkTakeDelta(b *testing.B) {
 			w.TakeDelta()
 		}
 	})
+}
+
+// BenchmarkCombatTick: 500 players each fighting an NPC, among 2,000 NPCs
+// in all, in rounds of 20 ticks; each op is one tick, and p50/p99 of the
+// ticks are reported (a round tick costs the most).
+func BenchmarkCombatTick(b *testing.B) {
+	w, ps, _ := benchWorld(b, 500)
+	rooms := w.Rooms()
+	var mobs []*world.Mobile
+	for i := range 2000 {
+		m, err := w.SpawnMob(rooms[i%len(rooms)], "thornwick.dog")
+		if err != nil {
+			b.Fatal(err)
+		}
+		mobs = append(mobs, m)
+	}
+	for i, p := range ps {
+		p.Stats.HP, p.Stats.MaxHP = 1<<30, 1<<30 // nobody dies: the fights go on
+		m := mobs[i]
+		m.HP = 1 << 30
+		w.Do(p, "goto "+m.Room.ID)
+		w.Do(p, "kill "+m.Proto.Keywords[0])
+	}
+	var ticks []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		w.Tick()
+		ticks = append(ticks, time.Since(start))
+	}
+	fighting := 0
+	for _, p := range ps {
+		if p.Fighting() != nil {
+			fighting++
+		}
+	}
+	if fighting < 450 {
+		b.Fatalf("only %d of 500 players are fighting", fighting)
+	}
+	slices.Sort(ticks)
+	b.ReportMetric(float64(ticks[len(ticks)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(ticks[len(ticks)*99/100].Microseconds()), "p99-µs")
 }
