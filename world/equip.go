@@ -60,7 +60,7 @@ func equipCommands() []*Command {
 			Help: "Lists what you wear and wield, place by place.",
 			Run:  cmdEquipment},
 		{Name: "put", Usage: "put <item> [in] <container> | put all[.<item>] [in] <container>",
-			Help: "Puts something you carry into a container you carry or that is here. A container holds a limited weight, and at most 50 things.",
+			Help: fmt.Sprintf("Puts something you carry into a container you carry or that is here. A container holds a limited weight, and at most %d things.", maxContainerItems),
 			Run:  cmdPut},
 	}
 }
