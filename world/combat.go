@@ -31,21 +31,21 @@ type fighter interface {
 func (p *Player) label() string { return p.Name }
 func (p *Player) where() *Room  { return p.Room }
 func (p *Player) health() (int, int) {
-	return p.Stats.HP, p.Stats.MaxHP + wornBonus(p, "hp")
+	return p.Stats.HP, p.Stats.MaxHP + p.Bonus("hp")
 }
 func (p *Player) hurt(n int)       { p.Stats.HP -= n }
 func (p *Player) level() int       { return p.Stats.Level }
-func (p *Player) toHit() int       { return wornBonus(p, "hit") + statBonus(p.Stats.Dex+wornBonus(p, "dex")) }
-func (p *Player) armor() int       { return wornArmor(p) }
+func (p *Player) toHit() int       { return p.Bonus("hit") + statBonus(p.Stats.Dex+p.Bonus("dex")) }
+func (p *Player) armor() int       { return p.ArmorClass() }
 func (p *Player) foeOf() fighter   { return p.foe }
 func (p *Player) setFoe(f fighter) { p.foe = f }
 func (p *Player) tell(text string) { p.Send(text) }
 func (p *Player) damage(w *World) int {
 	d := Dice{N: 1, Sides: 3}
-	if wp := wielded(p); wp != nil && wp.Proto.Damage != (Dice{}) {
+	if wp := p.Weapon(); wp != nil && wp.Proto.Damage != (Dice{}) {
 		d = wp.Proto.Damage
 	}
-	return d.Roll(w.cfg.Rand) + wornBonus(p, "dam") + statBonus(p.Stats.Str+wornBonus(p, "str"))
+	return d.Roll(w.cfg.Rand) + p.Bonus("dam") + statBonus(p.Stats.Str+p.Bonus("str"))
 }
 
 func (m *Mobile) label() string      { return capFirst(m.Proto.Short) }
@@ -54,7 +54,7 @@ func (m *Mobile) health() (int, int) { return m.HP, m.MaxHP() }
 func (m *Mobile) hurt(n int)         { m.HP -= n }
 func (m *Mobile) level() int         { return max(m.Proto.Level, 1) }
 func (m *Mobile) toHit() int         { return m.level() / 2 }
-func (m *Mobile) armor() int         { return m.Proto.Armor }
+func (m *Mobile) armor() int         { return m.ArmorClass() }
 func (m *Mobile) foeOf() fighter     { return m.foe }
 func (m *Mobile) setFoe(f fighter)   { m.foe = f }
 func (m *Mobile) tell(string)        {}
@@ -299,9 +299,7 @@ func (w *World) die(victim, killer fighter) {
 		room.send(fmt.Sprintf("{R%s is dead!{x", v.label()), nil)
 		corpse := w.makeCorpse(room, "the corpse of "+v.Proto.Short, DefaultNPCCorpseLife)
 		for len(v.Items) > 0 {
-			it := v.Items[0]
-			it.Slot = ""
-			w.MoveItem(it, corpse)
+			w.MoveItem(v.Items[0], corpse)
 		}
 		if kp, ok := killer.(*Player); ok {
 			if v.Proto.Gold > 0 {
@@ -320,9 +318,7 @@ func (w *World) die(victim, killer fighter) {
 		room.sendAbout(v, fmt.Sprintf("{R%s is dead!{x", v.Name))
 		corpse := w.makeCorpse(room, "the corpse of "+v.Name, DefaultUserCorpseLife)
 		for len(v.Items) > 0 {
-			it := v.Items[0]
-			it.Slot = ""
-			w.MoveItem(it, corpse)
+			w.MoveItem(v.Items[0], corpse)
 		}
 		loss := ExpToLevel(v.Stats.Level) * w.cfg.DeathExpLoss / 100
 		v.Stats.Exp = max(v.Stats.Exp-loss, 0)
@@ -586,45 +582,14 @@ func scoreText(p *Player) string {
 	fmt.Fprintf(&b, "Hit points %d/%d  Mana %d/%d  Experience %d (next level at %d)\n",
 		hp, maxHP, p.Stats.Mana, p.Stats.MaxMana, p.Stats.Exp, ExpToLevel(p.Stats.Level))
 	fmt.Fprintf(&b, "Str %d  Dex %d  Con %d  Int %d  Armour %d  Gold %d\n",
-		p.Stats.Str+wornBonus(p, "str"), p.Stats.Dex+wornBonus(p, "dex"), p.Stats.Con+wornBonus(p, "con"), p.Stats.Int+wornBonus(p, "int"),
-		wornArmor(p), p.Gold)
+		p.Stats.Str+p.Bonus("str"), p.Stats.Dex+p.Bonus("dex"), p.Stats.Con+p.Bonus("con"), p.Stats.Int+p.Bonus("int"),
+		p.ArmorClass(), p.Gold)
 	pos := p.Pos.String()
 	if p.foe != nil {
 		pos = "fighting " + other(p.foe)
 	}
 	fmt.Fprintf(&b, "You are %s, in %s (%s). Wimpy %d.", pos, p.Room.Name, p.Room.Area.Name, p.Wimpy)
 	return b.String()
-}
-
-// Until equipment and groups land: what worn items give, the weapon, and
-// who shares a kill.
-func wornBonus(p *Player, name string) int {
-	n := 0
-	for _, it := range p.Items {
-		if it.Slot != "" {
-			n += it.Proto.Bonus[name]
-		}
-	}
-	return n
-}
-
-func wornArmor(p *Player) int {
-	n := statBonus(p.Stats.Dex)
-	for _, it := range p.Items {
-		if it.Slot != "" {
-			n += it.Proto.Armor
-		}
-	}
-	return n
-}
-
-func wielded(p *Player) *Item {
-	for _, it := range p.Items {
-		if it.Slot == "wield" {
-			return it
-		}
-	}
-	return nil
 }
 
 // Fighting is whom m fights: a *Player, a *Mobile, or nil.

@@ -95,6 +95,10 @@ func cmdLook(c *Ctx) {
 		c.W.look(c.P)
 		return
 	}
+	if rest, ok := strings.CutPrefix(c.Args, "in "); ok {
+		lookIn(c, rest)
+		return
+	}
 	if d, ok := ParseDir(c.Args); ok {
 		ex := c.P.Room.Exits[d]
 		if ex == nil || !ex.Visible() {
@@ -380,13 +384,14 @@ func cmdWho(c *Ctx) {
 }
 
 func cmdInventory(c *Ctx) {
-	if len(c.P.Items) == 0 {
+	items := carried(c.P.Items) // what is worn is under equipment
+	if len(items) == 0 {
 		c.Send("You are carrying nothing.")
 		return
 	}
 	var b strings.Builder
 	b.WriteString("You are carrying:")
-	for _, line := range countedList(c.P.Items) {
+	for _, line := range countedList(items) {
 		b.WriteString("\n  ")
 		b.WriteString(line)
 	}
@@ -454,6 +459,10 @@ func cmdGet(c *Ctx) {
 			}
 			continue
 		}
+		if why := canCarry(c.P, it); why != "" {
+			c.Send(why)
+			continue
+		}
 		c.W.MoveItem(it, c.P)
 		c.Send(fmt.Sprintf("You get %s.", it.Short()))
 		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Short()), c.P)
@@ -470,7 +479,7 @@ func cmdDrop(c *Ctx) {
 		c.Send("Drop what?")
 		return
 	}
-	items := pick(c.P.Items, parseQuery(c.Args))
+	items := pick(carried(c.P.Items), parseQuery(c.Args))
 	if len(items) == 0 {
 		c.Send(fmt.Sprintf("You are not carrying %s.", withArticle(c.Args)))
 		return
@@ -499,7 +508,7 @@ func cmdGive(c *Ctx) {
 		c.Send("Give what to whom? (give <item> <name>)")
 		return
 	}
-	it, ok := pickOne(c.P.Items, parseQuery(fields[0]))
+	it, ok := pickOne(carried(c.P.Items), parseQuery(fields[0]))
 	if !ok {
 		c.Send(fmt.Sprintf("You are not carrying %s.", withArticle(fields[0])))
 		return
@@ -546,7 +555,7 @@ func cmdExamine(c *Ctx) {
 	case nil:
 		c.Send(fmt.Sprintf("You see no %s here.", c.Args))
 	case *Item:
-		c.Send(describe(t.Proto.Short, t.Proto.Desc))
+		c.Send(describe(t.Short(), t.Proto.Desc) + containerText(t))
 	case *Mobile:
 		text := describe(t.Proto.Short, t.Proto.Desc)
 		if len(t.Items) > 0 {

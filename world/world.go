@@ -255,6 +255,7 @@ func (w *World) MoveItem(it *Item, h Holder) {
 // put places an item that is nowhere at the end of h's list.
 func (w *World) put(it *Item, h Holder) {
 	it.in = h
+	it.Slot = "" // a moved item is never worn
 	w.nextSeq++
 	it.seq = w.nextSeq
 	list := h.itemList()
