@@ -205,7 +205,7 @@ func (w *World) stopFighting(f fighter) {
 // strike is one blow of a against b.
 func (w *World) strike(a, b fighter) {
 	room := a.where()
-	chance := 50 + 5*(a.level()-b.level()) + 3*a.toHit() - 2*b.armor()
+	chance := 55 + 5*(a.level()-b.level()) + 3*a.toHit() - 2*b.armor()
 	chance = min(max(chance, 5), 95)
 	if w.cfg.Rand.IntN(100) >= chance {
 		a.tell(fmt.Sprintf("You miss %s.", other(b)))

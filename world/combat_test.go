@@ -239,3 +239,11 @@ func TestPositionsAndHealing(t *testing.T) {
 		t.Error("walked sitting")
 	}
 }
+
+func TestNewCharactersStartWithGold(t *testing.T) {
+	w, _ := newTestWorld(t)
+	p := w.Enter(world.PlayerRecord{Name: "Newbie"}, &fakeLink{})
+	if p.Gold != world.StartingGold || p.Stats.Level != 1 || p.Stats.HP != p.Stats.MaxHP {
+		t.Errorf("a new character has %d gold, level %d, %d/%d hp", p.Gold, p.Stats.Level, p.Stats.HP, p.Stats.MaxHP)
+	}
+}

@@ -138,6 +138,9 @@ type RoomFlags struct {
 	Peaceful bool // no fighting at all
 }
 
+// StartingGold is what a new character has, enough for a first weapon.
+const StartingGold = 30
+
 // NewStats are a new character's: level 1, average in everything.
 func NewStats() Stats {
 	s := Stats{Level: 1, Str: 13, Dex: 13, Con: 13, Int: 13}

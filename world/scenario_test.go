@@ -110,7 +110,7 @@ func runScenario(t *testing.T, file string) {
 		case "login", "reconnect":
 			rec, ok := records[who]
 			if !ok {
-				rec = world.PlayerRecord{Name: strings.ToUpper(who[:1]) + who[1:]}
+				rec = world.PlayerRecord{Name: strings.ToUpper(who[:1]) + who[1:], Stats: world.NewStats()} // an existing character: no starting gold
 				if text != "" {
 					if rec.Role, err = world.ParseRole(text); err != nil {
 						t.Fatalf("%s: %v", where, err)

@@ -418,8 +418,9 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 	}
 	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, Stats: rec.Stats, Gold: rec.Gold, Wimpy: rec.Wimpy,
 		link: link, loginTick: w.tick}
-	if p.Stats.Level == 0 {
+	if p.Stats.Level == 0 { // a new character
 		p.Stats = NewStats()
+		p.Gold = max(p.Gold, StartingGold)
 	}
 	for _, it := range w.restoreItems(rec.Items, map[string]Holder{p.Key(): p}) {
 		if it.Proto.Script != "" {
