@@ -229,8 +229,8 @@ func (w *World) strike(a, b fighter) {
 	}
 	verb := hitVerb(dmg)
 	a.tell(fmt.Sprintf("You %s %s. (%d)", verb, other(b), dmg))
-	b.tell(fmt.Sprintf("{R%s %ss you. (%d){x", a.label(), verb, dmg))
-	w.sendFight(room, fmt.Sprintf("%s %ss %s.", a.label(), verb, other(b)), a, b)
+	b.tell(fmt.Sprintf("{R%s %s you. (%d){x", a.label(), thirdPerson(verb), dmg))
+	w.sendFight(room, fmt.Sprintf("%s %s %s.", a.label(), thirdPerson(verb), other(b)), a, b)
 	if m, ok := b.(*Mobile); ok {
 		if m.HP >= m.MaxHP() {
 			w.wounded = append(w.wounded, m) // healed once the fight is over
@@ -258,6 +258,14 @@ func (w *World) sendFight(r *Room, text string, a, b fighter) {
 			o.Send(text)
 		}
 	}
+}
+
+// thirdPerson is a verb after "he": hits, scratches.
+func thirdPerson(verb string) string {
+	if strings.HasSuffix(verb, "ch") || strings.HasSuffix(verb, "sh") {
+		return verb + "es"
+	}
+	return verb + "s"
 }
 
 func hitVerb(dmg int) string {
