@@ -4,6 +4,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"shardmud/scripts"
 )
 
 // gameWorld is a small arena: a shop, a training dummy that barely fights
@@ -143,4 +145,22 @@ func TestPlayerLife(t *testing.T) {
 	hero.expect("You get an iron helm from the corpse of Hero.")
 	hero.send("wield blade")
 	hero.expect("You wield a keen blade.")
+}
+
+// The built-in world's boss, with its Lua: it speaks when attacked, and
+// sends a new character to the chapel (the freezing third blow is rarely
+// needed; world tests cover on_damage).
+func TestBuiltinBoss(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.Scripts = scripts.FS
+	cfg.CombatRound = 40 * time.Millisecond
+	srv := startServer(t, cfg)
+	ada := login(t, srv, "ada") // the first character: an admin, who can go there
+	ada.send("goto whisperwood.tower_vault")
+	ada.expect("A barrow wight stands among the empty niches")
+	ada.send("kill wight")
+	ada.expect(`The barrow wight says, "Who dares wake the captain of the watch?"`)
+	ada.expect("You are DEAD!")
+	ada.expect("Chapel of the Quiet Flame")
 }
