@@ -67,6 +67,7 @@ mobs:
     keywords: [dummy, straw]
     level: 3
     damage: 1d1-1   # one point a blow, the least there is
+    script: dummy
   ogre:
     short: the ogre chief
     keywords: [ogre, chief]
@@ -75,7 +76,9 @@ mobs:
     script: ogre
 `)},
 	}
-	cfg.Scripts = fstest.MapFS{"a/ogre.lua": {Data: []byte(`
+	cfg.Scripts = fstest.MapFS{"a/dummy.lua": {Data: []byte(`
+function on_death(npc, killer) npc.room:send("Straw scatters everywhere. Well struck, " .. killer.name .. "!") end
+`)}, "a/ogre.lua": {Data: []byte(`
 function on_attacked(npc, attacker) npc:say("You will make a fine stew, " .. attacker.name .. ".") end
 function on_damaged(npc, attacker, amount) return 0 end -- nothing hurts the chief
 function on_damage(npc, victim, amount)
@@ -118,6 +121,7 @@ func TestPlayerLife(t *testing.T) {
 	hero.send("consider dummy")
 	hero.expect("looks dangerous")
 	hero.send("kill dummy")
+	hero.expect("Straw scatters everywhere. Well struck, Hero!")
 	hero.expect("A straw dummy is dead!")
 	hero.expect("You receive 110 experience.")
 	hero.expect("You rise to level 2!")
@@ -148,8 +152,8 @@ func TestPlayerLife(t *testing.T) {
 }
 
 // The built-in world's boss, with its Lua: it speaks when attacked, and
-// sends a new character to the chapel (the freezing third blow is rarely
-// needed; world tests cover on_damage).
+// sends a new character to the chapel (before its freezing third blow, as
+// a rule; TestPlayerLife covers on_damage, on_damaged and on_death).
 func TestBuiltinBoss(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t)
