@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -570,7 +571,7 @@ func diffBlueprints(want, got *world.Blueprint) string {
 	sort.Slice(wantAreas, func(i, j int) bool { return wantAreas[i].ID < wantAreas[j].ID })
 	for i, w := range wantAreas {
 		g := got.Areas[i]
-		if w.ID != g.ID || w.Name != g.Name || w.Author != g.Author || w.Reset != g.Reset {
+		if w.ID != g.ID || w.Name != g.Name || w.Author != g.Author || w.Reset != g.Reset || w.ResetMode != g.ResetMode {
 			return fmt.Sprintf("area %d: id/name/author/reset %q/%q/%q/%v, want %q/%q/%q/%v",
 				i, g.ID, g.Name, g.Author, g.Reset, w.ID, w.Name, w.Author, w.Reset)
 		}
@@ -595,14 +596,18 @@ func diffBlueprints(want, got *world.Blueprint) string {
 	for _, id := range allKeys(want.Items) {
 		w, g := want.Items[id], got.Items[id]
 		if w.ID != g.ID || w.Short != g.Short || w.Long != g.Long || w.Desc != g.Desc ||
-			!slices.Equal(w.Keywords, g.Keywords) || w.Fixed != g.Fixed || w.Script != g.Script {
+			!slices.Equal(w.Keywords, g.Keywords) || w.Fixed != g.Fixed || w.Script != g.Script ||
+			w.Slot != g.Slot || w.Damage != g.Damage || w.Armor != g.Armor || !maps.Equal(w.Bonus, g.Bonus) ||
+			w.Weight != g.Weight || w.Value != g.Value || w.Capacity != g.Capacity {
 			return fmt.Sprintf("item %s:\n got %+v\nwant %+v", id, *g, *w)
 		}
 	}
 	for _, id := range allKeys(want.Mobs) {
 		w, g := want.Mobs[id], got.Mobs[id]
 		if w.ID != g.ID || w.Short != g.Short || w.Long != g.Long || w.Desc != g.Desc ||
-			!slices.Equal(w.Keywords, g.Keywords) || w.Script != g.Script {
+			!slices.Equal(w.Keywords, g.Keywords) || w.Script != g.Script ||
+			max(w.Level, 1) != max(g.Level, 1) || w.Damage != g.Damage || w.Armor != g.Armor || w.Gold != g.Gold ||
+			w.Aggressive != g.Aggressive || !reflect.DeepEqual(w.Shop, g.Shop) {
 			return fmt.Sprintf("mob %s:\n got %+v\nwant %+v", id, *g, *w)
 		}
 	}
@@ -630,6 +635,8 @@ func diffRooms(w, g *world.Room) string {
 		return fmt.Sprintf("room %s desc %q, want %q", w.ID, g.Desc, w.Desc)
 	case w.Script != g.Script:
 		return fmt.Sprintf("room %s script %q, want %q", w.ID, g.Script, w.Script)
+	case w.Flags != g.Flags:
+		return fmt.Sprintf("room %s flags %+v, want %+v", w.ID, g.Flags, w.Flags)
 	case !slices.Equal(w.Spawns, g.Spawns):
 		return fmt.Sprintf("room %s spawns %v, want %v", w.ID, g.Spawns, w.Spawns)
 	}
