@@ -41,6 +41,9 @@ type Dice struct{ N, Sides, Bonus int }
 func ParseDice(s string) (Dice, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if n, err := strconv.Atoi(s); err == nil {
+		if n < -10000 || n > 10000 {
+			return Dice{}, fmt.Errorf("%q is out of range (-10000 to 10000)", s)
+		}
 		return Dice{Bonus: n}, nil
 	}
 	var d Dice
