@@ -247,3 +247,27 @@ func TestNewCharactersStartWithGold(t *testing.T) {
 		t.Errorf("a new character has %d gold, level %d, %d/%d hp", p.Gold, p.Stats.Level, p.Stats.HP, p.Stats.MaxHP)
 	}
 }
+
+// A kill's experience is split among the killer's group in the room.
+func TestGroupSharesExperience(t *testing.T) {
+	w, _ := newTestWorld(t)
+	hero := w.Enter(fighterRec("Hero", 10, 500), &fakeLink{})
+	pal := w.Enter(fighterRec("Pal", 10, 500), &fakeLink{})
+	far := w.Enter(fighterRec("Far", 10, 500), &fakeLink{})
+	for _, p := range []*world.Player{pal, far} {
+		w.Do(p, "follow hero")
+		w.Do(hero, "group "+p.Name)
+	}
+	w.Do(far, "goto thornwick.inn") // grouped, but not here: no share
+	w.Do(hero, "goto whisperwood.trail")
+	w.Do(pal, "goto whisperwood.trail")
+	wolf := hero.Room.Mobs[0]
+	if hero.Fighting() == nil {
+		w.Do(hero, "kill wolf")
+	}
+	fightUntil(t, w, 60, func() bool { return wolf.Room == nil })
+	// A level-2 wolf is worth 30*2 + 10*(2-10) = -20, so the floor of 5.
+	if hero.Stats.Exp+pal.Stats.Exp != 4 || hero.Stats.Exp != 2 || far.Stats.Exp != 0 {
+		t.Errorf("experience hero %d, pal %d, far %d: want 2, 2 and 0", hero.Stats.Exp, pal.Stats.Exp, far.Stats.Exp)
+	}
+}
