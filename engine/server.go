@@ -55,6 +55,7 @@ type Config struct {
 	Shard        string        // this shard's name in the journal; default "main"
 	ExportDir    string        // where export writes area files; default "world-export"
 	CombatRound  time.Duration // length of a combat round; default 2s
+	DeathExpLoss int           // percent of the next level's experience a death costs; default 10, -1 for none
 	Logger       *slog.Logger
 
 	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
@@ -203,6 +204,7 @@ func New(cfg Config) (*Server, error) {
 		LinkDeadTicks: ticks,
 		Tick:          cfg.Tick,
 		Round:         cfg.CombatRound,
+		DeathExpLoss:  cfg.DeathExpLoss,
 		Restore:       snap,
 	}, bp)
 	if err != nil {
