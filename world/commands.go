@@ -3,7 +3,6 @@ package world
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"shardmud/world/markup"
@@ -624,15 +623,9 @@ func (w *World) helpIndex(role Role) string {
 			names = append(names, c.Name)
 		}
 	}
-	sort.Strings(names)
 	var b strings.Builder
 	b.WriteString("{WCommands{x (type 'help <command>' for more):")
-	for i, n := range names {
-		if i%5 == 0 {
-			b.WriteString("\n  ")
-		}
-		fmt.Fprintf(&b, "%-14s", n)
-	}
+	b.WriteString(columns(names))
 	if len(w.help) > 0 {
 		b.WriteString("\n{WTopics:{x")
 		for _, t := range w.help {
@@ -672,4 +665,17 @@ func cmdQuit(c *Ctx) {
 	p.Send(fmt.Sprintf("Goodbye, %s. Your character is saved; come back soon!", p.Name))
 	p.Room.send(fmt.Sprintf("%s has left the game.", p.Name), p)
 	c.W.depart(p, "quit")
+}
+
+// columns lays names out sorted, five to a line, each line indented.
+func columns(names []string) string {
+	names = slices.Sorted(slices.Values(names))
+	var b strings.Builder
+	for i, n := range names {
+		if i%5 == 0 {
+			b.WriteString("\n  ")
+		}
+		fmt.Fprintf(&b, "%-14s", n)
+	}
+	return b.String()
 }

@@ -2,7 +2,6 @@ package world
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"shardmud/world/markup"
@@ -171,16 +170,7 @@ func cmdSocials(c *Ctx) {
 	for i, s := range c.W.socials {
 		names[i] = s.Name
 	}
-	sort.Strings(names)
-	var b strings.Builder
-	b.WriteString("{WSocials{x (type one alone or with a name: 'smile bob'):")
-	for i, n := range names {
-		if i%5 == 0 {
-			b.WriteString("\n  ")
-		}
-		fmt.Fprintf(&b, "%-14s", n)
-	}
-	c.Send(strings.TrimRight(b.String(), " "))
+	c.Send(strings.TrimRight("{WSocials{x (type one alone or with a name: 'smile bob'):"+columns(names), " "))
 }
 
 // Following.
