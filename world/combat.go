@@ -45,7 +45,8 @@ func (p *Player) damage(w *World) int {
 	if wp := p.Weapon(); wp != nil && wp.Proto.Damage != (Dice{}) {
 		d = wp.Proto.Damage
 	}
-	return d.Roll(w.cfg.Rand) + p.Bonus("dam") + statBonus(p.Stats.Str+p.Bonus("str"))
+	// Training counts: half a point a level, rounded up.
+	return d.Roll(w.cfg.Rand) + p.Bonus("dam") + statBonus(p.Stats.Str+p.Bonus("str")) + (p.Stats.Level+1)/2
 }
 
 func (m *Mobile) label() string      { return capFirst(m.Proto.Short) }
@@ -61,7 +62,7 @@ func (m *Mobile) tell(string)        {}
 func (m *Mobile) damage(w *World) int {
 	d := m.Proto.Damage
 	if d == (Dice{}) {
-		d = Dice{N: 1, Sides: m.level() + 2}
+		d = Dice{N: 1, Sides: m.level() + 1}
 	}
 	return d.Roll(w.cfg.Rand)
 }
@@ -205,7 +206,7 @@ func (w *World) stopFighting(f fighter) {
 // strike is one blow of a against b.
 func (w *World) strike(a, b fighter) {
 	room := a.where()
-	chance := 55 + 5*(a.level()-b.level()) + 3*a.toHit() - 2*b.armor()
+	chance := 55 + 5*(a.level()-b.level()) + 3*a.toHit() - 3*b.armor()
 	chance = min(max(chance, 5), 95)
 	if w.cfg.Rand.IntN(100) >= chance {
 		a.tell(fmt.Sprintf("You miss %s.", other(b)))
