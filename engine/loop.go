@@ -40,6 +40,7 @@ func (s *Server) loop() {
 	for {
 		if len(s.kick) > 0 && (len(s.inbox) == 0 || handled >= KickEvery) {
 			for _, sess := range s.kick {
+				sess.sync()
 				sess.kick()
 			}
 			clear(s.kick)

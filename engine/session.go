@@ -70,6 +70,11 @@ type session struct {
 
 	// lastInput is when the client last sent a line (Unix nanoseconds).
 	lastInput atomic.Int64
+	// color is the player's colour choice (-1: what the client says it
+	// shows) and prompt their prompt ("" for "> "); the loop sets them
+	// from the character, the writer reads them.
+	color      atomic.Int32
+	promptText atomic.Pointer[string]
 
 	// preauth is the character an SSH handshake already logged in as.
 	preauth *world.PlayerRecord
@@ -90,7 +95,32 @@ func newSession(srv *Server, id uint64, d door) *session {
 		credits: make(chan struct{}, QueuedLinesPerSession),
 	}
 	s.lastInput.Store(time.Now().UnixNano())
+	s.color.Store(-1)
 	return s
+}
+
+// sync copies what the writer needs from the character: its colour choice
+// and its prompt. Loop only.
+func (s *session) sync() {
+	p := s.player
+	if p == nil {
+		return
+	}
+	level := int32(-1)
+	switch p.Prefs.Color {
+	case "off":
+		level = int32(markup.None)
+	case "16":
+		level = int32(markup.ANSI16)
+	case "256":
+		level = int32(markup.ANSI256)
+	case "true":
+		level = int32(markup.TrueColor)
+	}
+	s.color.Store(level)
+	if prompt := p.Prompt(); prompt != "" || s.promptText.Load() != nil {
+		s.promptText.Store(&prompt)
+	}
 }
 
 // Send queues a message; it implements world.Link, so only the loop calls
@@ -209,6 +239,12 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 	if width <= 0 {
 		width = 80
 	}
+	switch c := s.color.Load(); {
+	case c >= 0: // the player's choice wins
+		t.Color = markup.Level(c)
+	case t.ScreenReader: // colour codes are noise read aloud
+		t.Color = markup.None
+	}
 	buf := (*bp)[:0]
 	defer func() { *bp = buf[:0] }()
 	wrote := false
@@ -236,7 +272,11 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 		}
 	}
 	if wrote && s.inGame.Load() {
-		buf = append(buf, "> "...)
+		if p := s.promptText.Load(); p != nil && *p != "" {
+			buf = markup.Append(buf, *p, t.Color) // no line end: the client shows it as the prompt
+		} else {
+			buf = append(buf, "> "...)
+		}
 		if err := s.door.WritePrompt(buf); err != nil {
 			s.log.Info("write failed", "err", err)
 			return false

@@ -81,6 +81,7 @@ func builtinCommands() []*Command {
 	cmds = append(cmds, equipCommands()...)
 	cmds = append(cmds, shopCommands()...)
 	cmds = append(cmds, socialCommands()...)
+	cmds = append(cmds, prefCommands()...)
 	cmds = append(cmds, builderCommands()...)
 	return append(cmds, adminCommands()...)
 }
@@ -279,6 +280,9 @@ func cmdSay(c *Ctx) {
 	c.Send(`You say, "` + text + `"`)
 	r := c.P.Room
 	r.send(c.P.Name+` says, "`+text+`"`, c.P)
+	for _, o := range r.Players {
+		o.channelText("say", c.P.Name, c.Args)
+	}
 	if r.Script != "" {
 		c.W.hook(r, "on_say", c.P, text)
 	}
@@ -320,9 +324,12 @@ func cmdTell(c *Ctx) {
 		c.Send(fmt.Sprintf("%s has lost their link and cannot hear you.", to.Name))
 		return
 	}
+	plain := text
 	text = markup.Escape(text)
 	c.Send(fmt.Sprintf(`{mYou tell %s, "%s"{x`, to.Name, text))
 	to.Send(fmt.Sprintf(`{m%s tells you, "%s"{x`, c.P.Name, text))
+	c.P.channelText("tell", c.P.Name, plain)
+	to.channelText("tell", c.P.Name, plain)
 }
 
 // findPlayer finds an online player by name, or by a prefix that names only

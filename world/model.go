@@ -165,7 +165,8 @@ type Player struct {
 	Stats Stats
 	Gold  int
 	Pos   Position
-	Wimpy int     // flee when hit points fall below this
+	Wimpy int // flee when hit points fall below this
+	Prefs Prefs
 	foe   fighter // whom it is fighting, nil if nobody
 
 	// Invis hides an admin from who, room listings and arrival messages

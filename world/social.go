@@ -462,12 +462,15 @@ func (w *World) broadcast(name string, from *Player, text string) {
 		from.Send(fmt.Sprintf("You have turned the %s channel off. (Type 'channels %s on'.)", name, name))
 		return
 	}
+	plain := text
 	text = markup.Escape(text)
 	from.Send(fmt.Sprintf(ch.echo, text))
+	from.channelText(name, from.Name, plain)
 	msg := fmt.Sprintf(ch.format, from.Name, text)
 	for _, p := range w.players {
 		if p != from && !p.Muted[name] {
 			p.Send(msg)
+			p.channelText(name, from.Name, plain)
 		}
 	}
 }

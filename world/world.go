@@ -367,6 +367,7 @@ type PlayerRecord struct {
 	Stats Stats
 	Gold  int
 	Wimpy int
+	Prefs Prefs
 	// States is the script state of carried items, by item id.
 	States map[uint64][]byte
 }
@@ -381,7 +382,7 @@ func (p *Player) Record() PlayerRecord {
 
 // row is p's character row, without its items.
 func (p *Player) row() PlayerRecord {
-	rec := PlayerRecord{Name: p.Name, Role: p.Role, Attrs: copyAttrs(p.Attrs), Stats: p.Stats, Gold: p.Gold, Wimpy: p.Wimpy}
+	rec := PlayerRecord{Name: p.Name, Role: p.Role, Attrs: copyAttrs(p.Attrs), Stats: p.Stats, Gold: p.Gold, Wimpy: p.Wimpy, Prefs: p.Prefs}
 	if p.Room != nil {
 		rec.Room = p.Room.ID
 	}
@@ -416,7 +417,7 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 		w.look(p)
 		return p
 	}
-	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, Stats: rec.Stats, Gold: rec.Gold, Wimpy: rec.Wimpy,
+	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, Stats: rec.Stats, Gold: rec.Gold, Wimpy: rec.Wimpy, Prefs: rec.Prefs,
 		link: link, loginTick: w.tick}
 	if p.Stats.Level == 0 { // a new character
 		p.Stats = NewStats()

@@ -121,6 +121,7 @@ var migrations = []string{
 	ALTER TABLE characters ADD COLUMN exp INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE characters ADD COLUMN gold INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE characters ADD COLUMN stats TEXT NOT NULL DEFAULT '{}'; -- JSON: hp, max_hp, mana, max_mana, str, dex, con, int, wimpy
+	ALTER TABLE characters ADD COLUMN prefs TEXT NOT NULL DEFAULT '{}'; -- JSON: color, prompt
 	CREATE TABLE items6 (
 		id          INTEGER PRIMARY KEY,
 		proto       TEXT NOT NULL,
@@ -206,11 +207,11 @@ type Character struct {
 // Character loads name (any case) with what it carries.
 func (s *Store) Character(ctx context.Context, name string) (*Character, error) {
 	var c Character
-	var role, hash, attrs, stats string
+	var role, hash, attrs, stats, prefs string
 	key := strings.ToLower(name)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT name, password_hash, role, room, attrs, level, exp, gold, stats FROM characters WHERE name_key = ?`,
-		key).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &attrs, &c.Record.Stats.Level, &c.Record.Stats.Exp, &c.Record.Gold, &stats)
+		`SELECT name, password_hash, role, room, attrs, level, exp, gold, stats, prefs FROM characters WHERE name_key = ?`,
+		key).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &attrs, &c.Record.Stats.Level, &c.Record.Stats.Exp, &c.Record.Gold, &stats, &prefs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -227,6 +228,11 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 	if err := decodeStats(&c.Record, stats); err != nil {
 		return nil, fmt.Errorf("load character %s: stats: %w", name, err)
 	}
+	var pj prefsJSON
+	if err := json.Unmarshal([]byte(prefs), &pj); err != nil {
+		return nil, fmt.Errorf("load character %s: prefs: %w", name, err)
+	}
+	c.Record.Prefs = world.Prefs{Color: pj.Color, Prompt: pj.Prompt}
 	// What the character carries, and what that holds, however deep.
 	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE carried(id) AS (
 			SELECT id FROM items WHERE holder_kind = 'player' AND holder = ?
@@ -420,4 +426,15 @@ func decodeStats(r *world.PlayerRecord, text string) error {
 	r.Stats.Str, r.Stats.Dex, r.Stats.Con, r.Stats.Int = st.Str, st.Dex, st.Con, st.Int
 	r.Wimpy = st.Wimpy
 	return nil
+}
+
+// prefsJSON is the characters.prefs column.
+type prefsJSON struct {
+	Color  string `json:"color,omitempty"`
+	Prompt string `json:"prompt,omitempty"`
+}
+
+func encodePrefs(p world.Prefs) string {
+	b, _ := json.Marshal(prefsJSON{Color: p.Color, Prompt: p.Prompt})
+	return string(b)
 }

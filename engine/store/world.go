@@ -61,13 +61,13 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 	ps := &stmts{tx: tx}
 	defer ps.close()
 	if len(d.Players) > 0 {
-		st := ps.prepare(ctx, `UPDATE characters SET role = ?, room = ?, attrs = ?, level = ?, exp = ?, gold = ?, stats = ?, saved_at = ? WHERE name_key = ?`)
+		st := ps.prepare(ctx, `UPDATE characters SET role = ?, room = ?, attrs = ?, level = ?, exp = ?, gold = ?, stats = ?, prefs = ?, saved_at = ? WHERE name_key = ?`)
 		if ps.err != nil {
 			return ps.err
 		}
 		for _, r := range d.Players {
 			if _, err := st.ExecContext(ctx, r.Role.String(), r.Room, attrsJSON(r.Attrs), r.Stats.Level, r.Stats.Exp, r.Gold,
-				encodeStats(r), now, world.PlayerKey(r.Name)); err != nil {
+				encodeStats(r), encodePrefs(r.Prefs), now, world.PlayerKey(r.Name)); err != nil {
 				return fmt.Errorf("character %s: %w", r.Name, err)
 			}
 		}

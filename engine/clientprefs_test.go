@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// A player's colour choice and prompt: applied at once, kept across logins.
+func TestColorAndPrompt(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	srv := startServer(t, cfg)
+	c := login(t, srv, "alice") // no negotiation: no colour
+	c.send("color 16")
+	c.expect("Colour set to 16.")
+	c.send("look")
+	if room := c.expect("Exits:"); !strings.Contains(room, "\x1b[") {
+		t.Errorf("color 16, yet no colour codes: %q", room)
+	}
+	c.send("color sparkly")
+	c.expect("Colour is auto, off, 16, 256 or true.")
+	c.send("prompt <%h/%Hhp %mm %x>")
+	c.expect("Prompt set.")
+	c.send("look")
+	c.expect("<20/20hp 10m nesw> ")
+	c.send("prompt " + strings.Repeat("x", 200))
+	c.expect("A prompt is at most 120 characters.")
+	c.send("quit")
+	c.expectClosed()
+
+	c = connect(t, srv, "alice")
+	c.send("color")
+	c.expect("Colour: 16.")
+	c.send("look")
+	c.expect("<20/20hp 10m nesw> ")
+	c.send("prompt default")
+	c.expect("Prompt set.")
+	c.send("color off")
+	c.send("look")
+	out := c.expect("Exits:")
+	c.reject("hp", 200*time.Millisecond)
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("color off, yet colour codes: %q", out)
+	}
+}
+
+// A screen reader (MTTS bit 64) gets no colour codes, however the client
+// describes its terminal.
+func TestScreenReaderGetsNoColour(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, testConfig(t))
+	c := dial(t, srv, "reader")
+	c.ttype = []string{"MUDLET", "XTERM-256COLOR", "MTTS 329"} // 1 + 8 + 64 + 256
+	c.sendRaw([]byte{255, 251, 24})
+	c.expect("Name: ")
+	c.reject("no such text", 300*time.Millisecond)
+	c.send("create reader password1")
+	if room := c.expect("Exits:"); strings.Contains(room, "\x1b[") {
+		t.Errorf("colour codes for a screen reader: %q", room)
+	}
+}
