@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +59,28 @@ func TestScreenReaderGetsNoColour(t *testing.T) {
 	c.send("create reader password1")
 	if room := c.expect("Exits:"); strings.Contains(room, "\x1b[") {
 		t.Errorf("colour codes for a screen reader: %q", room)
+	}
+}
+
+// A listing site's crawler asks in plain text and gets the MSSP variables.
+func TestMSSPPlainText(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, testConfig(t))
+	login(t, srv, "alice")
+	checkFor(t, 5*time.Second, func() error { // the count is sampled every tick
+		if n := srv.Stats().Players; n != 1 {
+			return fmt.Errorf("%d players counted", n)
+		}
+		return nil
+	})
+	c := dial(t, srv, "crawler")
+	c.send("MSSP-REQUEST")
+	out := c.expect("MSSP-REPLY-END")
+	c.expectClosed()
+	for _, want := range []string{"MSSP-REPLY-START\r\n", "NAME\tShardmud\r\n", "PLAYERS\t1\r\n", "CODEBASE\tshardmud\r\n",
+		"GENRE\tFantasy\r\n", "GAMEPLAY\tAdventure\r\n", "GAMEPLAY\tHack and Slash\r\n", "MINIMUM AGE\t0\r\n", "PORT\t"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("MSSP reply lacks %q:\n%s", want, out)
+		}
 	}
 }

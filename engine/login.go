@@ -73,6 +73,10 @@ func (s *session) login() (world.PlayerRecord, error) {
 		switch strings.ToLower(verb) {
 		case "":
 			continue
+		case "mssp-request": // a listing site's crawler, in plain text
+			s.push(outItem{outRaw, s.srv.msspText()}, true)
+			s.Close("MSSP request answered")
+			return world.PlayerRecord{}, errGaveUp
 		case "connect":
 			name, pw, _ := strings.Cut(strings.TrimSpace(rest), " ")
 			rec, ok, err = s.connect(name, pw)

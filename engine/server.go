@@ -141,6 +141,7 @@ type Server struct {
 	countdown     *shutdownClock        // a shutdown counting down, nil if none
 	areaEdits     map[string][]byte     // areas edited in the game, as area files: what the files are overlaid with
 	bans          banList
+	mssp          map[string][]string    // the world's MSSP entries (immutable)
 	discarded     []string               // areas whose in-game edits were discarded, for the next snapshot
 	online        map[string]onlineSince // characters in the world: since when, and how they came
 	commandCounts map[cmdKey]int         // commands since the journal last had them
@@ -189,6 +190,7 @@ func New(cfg Config) (*Server, error) {
 		online:        make(map[string]onlineSince),
 		commandCounts: make(map[cmdKey]int),
 		areaEdits:     edits,
+		mssp:          bp.MSSP,
 	}
 	s.bans.set(bans)
 	s.journal = newJournal(st, cfg.Shard, s.log, s.journalProblem)

@@ -27,6 +27,7 @@ const (
 	outHide                  // stop echoing input (passwords)
 	outShow                  // echo input again
 	outClose                 // flush, then close the connection
+	outRaw                   // plain text written as it is: no markup, no wrapping (MSSP-REPLY)
 )
 
 type outItem struct {
@@ -262,6 +263,8 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 			}
 			s.atPrompt.Store(true)
 			wrote = false
+		case outRaw:
+			buf = append(buf, it.text...)
 		case outHide, outShow:
 			if !s.flushBuf(&buf) || s.door.HideInput(it.kind == outHide) != nil {
 				return false

@@ -31,6 +31,9 @@ type Blueprint struct {
 	Help   []HelpTopic
 	// Socials are the emotes everyone has (smile, nod...).
 	Socials []Social
+	// MSSP are the world's entries for MUD listing sites (GENRE, CONTACT,
+	// ...), by upper-case name; the server adds the live ones.
+	MSSP map[string][]string
 }
 
 // HelpTopic is a help entry that is not a command.

@@ -111,9 +111,24 @@ func loadWorldFile(fsys fs.FS, bp *world.Blueprint, errs *errorList) str {
 	if root == nil {
 		return str{}
 	}
-	f := fields(file, root, errs, "name", "start", "recall")
+	f := fields(file, root, errs, "name", "start", "recall", "mssp")
 	bp.Name = text(file, f["name"], errs).value
 	bp.Recall = text(file, f["recall"], errs).value
+	eachEntry(file, f["mssp"], errs, func(key str, v *yaml.Node) {
+		name := strings.ToUpper(strings.ReplaceAll(key.value, "_", " ")) // minimum_age: MINIMUM AGE
+		var values []string
+		if v.Kind == yaml.SequenceNode {
+			for _, x := range list(file, v, errs) {
+				values = append(values, x.value)
+			}
+		} else {
+			values = []string{text(file, v, errs).value}
+		}
+		if bp.MSSP == nil {
+			bp.MSSP = make(map[string][]string)
+		}
+		bp.MSSP[name] = values
+	})
 	if bp.Name == "" {
 		bp.Name = "shardmud"
 	}

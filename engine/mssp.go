@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// msspVar is one MSSP variable: a name and its values.
+type msspVar struct {
+	name   string
+	values []string
+}
+
+// msspVars are what MUD listing sites ask for (MSSP, telnet option 70, or
+// the plain-text MSSP-REQUEST): the live figures, then the world's own
+// entries from world.yaml. Safe from any goroutine.
+func (s *Server) msspVars() []msspVar {
+	vars := []msspVar{
+		{"NAME", []string{s.worldName}},
+		{"PLAYERS", []string{strconv.FormatInt(s.stats.players.Load(), 10)}},
+		{"UPTIME", []string{strconv.FormatInt(s.stats.started.Unix(), 10)}},
+		{"CODEBASE", []string{"shardmud"}},
+	}
+	if addr, ok := s.telnetAddr.(*net.TCPAddr); ok {
+		vars = append(vars, msspVar{"PORT", []string{strconv.Itoa(addr.Port)}})
+	}
+	if addr, ok := s.sshAddr.(*net.TCPAddr); ok {
+		vars = append(vars, msspVar{"SSH", []string{strconv.Itoa(addr.Port)}})
+	}
+	live := map[string]bool{"NAME": true, "PLAYERS": true, "UPTIME": true, "PORT": true}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range s.mssp {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		if !live[name] {
+			vars = append(vars, msspVar{name, s.mssp[name]})
+		}
+	}
+	return vars
+}
+
+// msspText is the plain-text form: MSSP-REPLY-START, a NAME<TAB>value line
+// for each value, MSSP-REPLY-END, with CRLF line ends.
+func (s *Server) msspText() string {
+	var b strings.Builder
+	b.WriteString("MSSP-REPLY-START\r\n")
+	clean := strings.NewReplacer("\r", " ", "\n", " ", "\t", " ")
+	for _, v := range s.msspVars() {
+		for _, val := range v.values {
+			b.WriteString(v.name + "\t" + clean.Replace(val) + "\r\n")
+		}
+	}
+	b.WriteString("MSSP-REPLY-END\r\n")
+	return b.String()
+}
