@@ -36,6 +36,8 @@ func (s *Server) loop() {
 	defer save.Stop()
 	sample := time.NewTicker(OnlineSample)
 	defer sample.Stop()
+	gmcpTick := time.NewTicker(time.Second) // healing and fights change vitals between commands
+	defer gmcpTick.Stop()
 	handled := 0
 	for {
 		if len(s.kick) > 0 && (len(s.inbox) == 0 || handled >= KickEvery) {
@@ -64,6 +66,8 @@ func (s *Server) loop() {
 			s.flushCommandCounts()
 		case <-sample.C:
 			s.sampleOnline()
+		case <-gmcpTick.C:
+			s.gmcpSweep()
 		case <-s.stopping:
 			s.farewell()
 			return
@@ -88,6 +92,9 @@ func (s *Server) handle(ev event) {
 		sess.player = s.world.Enter(rec, sess)
 		sess.log.Info("entered world", "name", rec.Name)
 		s.entered(sess)
+		sess.gmcp.mu.Lock()
+		sess.gmcp.fresh = true // a new character: send everything
+		sess.gmcp.mu.Unlock()
 		s.replayNotices(sess.player)
 	case evLine:
 		if sess.player == nil { // quit or taken over meanwhile

@@ -28,6 +28,7 @@ const (
 	outShow                  // echo input again
 	outClose                 // flush, then close the connection
 	outRaw                   // plain text written as it is: no markup, no wrapping (MSSP-REPLY)
+	outGMCP                  // a GMCP message: "Package.Name json"
 )
 
 type outItem struct {
@@ -77,6 +78,8 @@ type session struct {
 	color      atomic.Int32
 	promptText atomic.Pointer[string]
 
+	gmcp gmcpState
+
 	// preauth is the character an SSH handshake already logged in as.
 	preauth *world.PlayerRecord
 	// badPasswords counts wrong passwords during login (session goroutine).
@@ -119,6 +122,7 @@ func (s *session) sync() {
 		level = int32(markup.TrueColor)
 	}
 	s.color.Store(level)
+	s.gmcpUpdate()
 	if prompt := p.Prompt(); prompt != "" || s.promptText.Load() != nil {
 		s.promptText.Store(&prompt)
 	}
@@ -148,7 +152,7 @@ func (s *session) push(it outItem, now bool) {
 		s.mu.Unlock()
 		return
 	}
-	if s.bytes+len(it.text) > OutboxBytes && it.kind == outText {
+	if s.bytes+len(it.text) > OutboxBytes && (it.kind == outText || it.kind == outGMCP) {
 		s.closed = true
 		s.queue = nil
 		s.mu.Unlock()
@@ -265,6 +269,19 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 			wrote = false
 		case outRaw:
 			buf = append(buf, it.text...)
+		case outGMCP:
+			d, ok := s.door.(gmcpDoor)
+			if !ok {
+				continue
+			}
+			pkg, data, _ := strings.Cut(it.text, " ")
+			var payload []byte
+			if data != "" {
+				payload = []byte(data)
+			}
+			if !s.flushBuf(&buf) || d.SendGMCP(pkg, payload) != nil {
+				return false
+			}
 		case outHide, outShow:
 			if !s.flushBuf(&buf) || s.door.HideInput(it.kind == outHide) != nil {
 				return false
