@@ -10,8 +10,11 @@ const (
 	// longer is a paste accident or an attack.
 	DefaultMaxLine = 4096
 
-	// DefaultMaxSubneg caps one subnegotiation payload. NAWS, TTYPE and
-	// CHARSET need a few dozen bytes; GMCP messages (later) need a few KiB.
+	// DefaultMaxSubneg caps one subnegotiation payload from the client.
+	// NAWS, TTYPE and CHARSET need a few dozen bytes; the GMCP messages
+	// clients send (Core.Hello, Core.Supports.Set, a few dozen packages)
+	// need well under a KiB. It does not bound what we send: outgoing GMCP
+	// and MSSP go out whatever their size, in pieces of maxWriteChunk.
 	DefaultMaxSubneg = 8192
 
 	// DefaultWriteTimeout bounds one write to the socket. A client that
@@ -42,6 +45,30 @@ const (
 	// maxTermName caps a TTYPE answer kept in Terminal; RFC 1091 names are
 	// at most 40 characters.
 	maxTermName = 64
+
+	// mccp2Level is the zlib level of MCCP2 output. Every level from 2 to 9
+	// costs the same memory (compress/flate's hash tables are fixed-size
+	// arrays: about 800 KB per stream, see TestMCCP2Memory), and level 1
+	// costs more and barely compresses writes under 128 bytes; with a flush
+	// after every write, levels above 4 gain under 1% on MUD output for
+	// noticeably more CPU (BenchmarkMCCP2Levels). The numbers are in the
+	// MCCP2 section of mccp.go.
+	mccp2Level = 4
+
+	// closeFinishTimeout bounds the write that ends the MCCP2 stream in
+	// Close (a few bytes): Close may be called from the game loop to drop a
+	// slow consumer and must not wait on it.
+	closeFinishTimeout = 50 * time.Millisecond
+
+	// maxInflateRatio and inflateAllowance bound what an MCCP3 stream may
+	// expand to: decompressed bytes <= inflateAllowance + maxInflateRatio *
+	// compressed bytes, counted over the stream. Memory is bounded anyway
+	// (decompressed input goes through the same line and subnegotiation
+	// caps, one read buffer at a time); this bounds the CPU a zlib bomb
+	// (deflate reaches 1032:1) can make us spend. Typed commands, flushed
+	// one by one, come nowhere near: a flush alone costs 4 bytes.
+	maxInflateRatio  = 64
+	inflateAllowance = 64 << 10
 )
 
 // AYTReply is written in answer to IAC AYT ("are you there").
@@ -96,6 +123,9 @@ const (
 	charsetRejected byte = 3
 	charsetTTableIs byte = 4
 	charsetTTableRj byte = 5
+
+	msspVar byte = 1 // MSSP: a variable name follows
+	msspVal byte = 2 // MSSP: a value follows
 )
 
 // MTTS bits (the third TTYPE answer "MTTS <n>").

@@ -282,8 +282,9 @@ func waitTerminal(t testing.TB, c *Conn, ok func(Terminal) bool) Terminal {
 	return got
 }
 
-// opening is what Start sends.
-var opening = seq(IAC, WILL, OptSGA, IAC, WILL, OptEOR, IAC, DO, OptNAWS, IAC, DO, OptTTYPE, IAC, WILL, OptCharset)
+// opening is what Start sends with the zero Config.
+var opening = seq(IAC, WILL, OptSGA, IAC, WILL, OptEOR, IAC, DO, OptNAWS, IAC, DO, OptTTYPE, IAC, WILL, OptCharset,
+	IAC, WILL, OptGMCP, IAC, WILL, OptMCCP2, IAC, WILL, OptMCCP3)
 
 // fakeConn is an in-memory net.Conn: reads come from chunks in order,
 // writes go to out (or nowhere when discard is set).

@@ -34,7 +34,15 @@ func TestNegotiationReplies(t *testing.T) {
 		{"DO NAWS refused", seq(IAC, DO, OptNAWS), seq(IAC, WONT, OptNAWS)},
 		{"unknown WILL refused", seq(IAC, WILL, 99), seq(IAC, DONT, 99)},
 		{"unknown DO refused", seq(IAC, DO, 99), seq(IAC, WONT, 99)},
-		{"GMCP refused for now", seq(IAC, WILL, OptGMCP, IAC, DO, OptGMCP), seq(IAC, DONT, OptGMCP, IAC, WONT, OptGMCP)},
+		// MUD protocols: our offers answered; the client's half of GMCP
+		// refused; unprompted MSSP and MCCP refused (not offered: see
+		// TestMUDNegotiation for the Config that offers them).
+		{"DO GMCP acknowledges", seq(IAC, DO, OptGMCP), nil},
+		{"WILL GMCP refused", seq(IAC, WILL, OptGMCP), seq(IAC, DONT, OptGMCP)},
+		{"DO MSSP not offered refused", seq(IAC, DO, OptMSSP), seq(IAC, WONT, OptMSSP)},
+		{"DO MCCP2 starts compression", seq(IAC, DO, OptMCCP2), seq(IAC, SB, OptMCCP2, IAC, SE)},
+		{"DO MCCP3 acknowledges", seq(IAC, DO, OptMCCP3), nil},
+		{"WILL MCCP2 refused", seq(IAC, WILL, OptMCCP2, IAC, WILL, OptMCCP3), seq(IAC, DONT, OptMCCP2, IAC, DONT, OptMCCP3)},
 		// Refusal is given once: a client repeating itself gets silence.
 		{"unknown refused once", seq(IAC, WILL, 99, IAC, WILL, 99, IAC, DO, 99, IAC, DO, 99),
 			seq(IAC, DONT, 99, IAC, WONT, 99)},

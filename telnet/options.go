@@ -74,8 +74,8 @@ type optionSpec struct {
 	onSub func(p *protocol, payload []byte)
 }
 
-// optionTable is indexed by option code. Later protocols (GMCP, MSSP,
-// MCCP2, ...) are added by filling their row. It is filled in init because
+// optionTable is indexed by option code. Later protocols (MSDP, MXP, ...)
+// are added by filling their row. It is filled in init because
 // the hooks refer back to negotiation code that reads the table.
 var optionTable [256]optionSpec
 
@@ -113,10 +113,35 @@ func init() {
 		onUs:  (*protocol).charsetChanged,
 		onSub: (*protocol).charsetSubneg,
 	}
-	for opt, name := range map[byte]string{
-		OptMSDP: "MSDP", OptMSSP: "MSSP", OptMCCP2: "MCCP2",
-		OptMCCP3: "MCCP3", OptMXP: "MXP", OptGMCP: "GMCP",
-	} {
+	optionTable[OptGMCP] = optionSpec{
+		// Offered at Start; a client asking first is welcome too. The
+		// client's half (WILL GMCP) is refused: GMCP runs both ways once
+		// our half is on.
+		name: "GMCP", acceptUs: true,
+		onSub: (*protocol).gmcpSubneg,
+	}
+	// MSSP, MCCP2 and MCCP3 are only ever on as the answer to our own
+	// offer at Start: a client asking unprompted, or asking again after
+	// turning one off, is refused. That leaves Config.MSSP and
+	// NoCompression the only say over them, and caps the work a client can
+	// cause by toggling: one MSSP reply and one compression stream each
+	// way per connection.
+	optionTable[OptMSSP] = optionSpec{
+		name: "MSSP",
+		onUs: (*protocol).msspChanged,
+	}
+	optionTable[OptMCCP2] = optionSpec{
+		name: "MCCP2",
+		onUs: (*protocol).mccp2Changed,
+	}
+	optionTable[OptMCCP3] = optionSpec{
+		// The client starts its stream with IAC SB MCCP3 IAC SE and ends it
+		// with a finished zlib stream; turning the option off is its
+		// business (it ends the stream itself).
+		name:  "MCCP3",
+		onSub: (*protocol).mccp3Subneg,
+	}
+	for opt, name := range map[byte]string{OptMSDP: "MSDP", OptMXP: "MXP"} {
 		// Known by name for logs; refused until implemented.
 		optionTable[opt].name = name
 	}
@@ -219,9 +244,13 @@ func (p *protocol) received(s side, opt byte, enable bool) {
 	case qNo:
 		// Already off.
 	case qYes:
+		// The hook runs before the acknowledgement: an option stops where
+		// the peer asked, and whatever stopping it sends comes first
+		// (MCCP2 ends its stream, so the WONT reaches a client that gave up
+		// decompressing in plain text).
 		h.state = qNo
-		p.sendVerb(s.verb(false), opt)
 		p.changed(s, opt, false)
+		p.sendVerb(s.verb(false), opt)
 	case qWantNo:
 		if h.opposite {
 			h.state, h.opposite = qWantYes, false
@@ -254,9 +283,11 @@ func (p *protocol) ask(s side, opt byte, enable bool) {
 	}
 	switch h.state {
 	case qYes:
+		// Hook first, as in received: the option has stopped by the time
+		// the WONT/DONT goes out.
 		h.state = qWantNo
-		p.sendVerb(s.verb(false), opt)
 		p.changed(s, opt, false)
+		p.sendVerb(s.verb(false), opt)
 	case qWantNo:
 		h.opposite = false
 	case qWantYes:

@@ -31,6 +31,24 @@ type protocol struct {
 
 	aytAnswered bool // one AYT answer per read is plenty; more would amplify a flood
 
+	// MUD protocols (mssp.go, gmcp.go, mccp.go).
+	offerMSSP  bool // Config.MSSP is set: offer MSSP at start
+	noCompress bool // Config.NoCompression: do not offer MCCP2 and MCCP3
+	msspDue    bool // the client took our MSSP offer: the Conn fetches the variables and sends them
+	wantGMCP   bool // Config.OnGMCP is set: keep the client's GMCP messages in gmcpIn
+	gmcpIn     []gmcpMsg
+	// switches marks where in out MCCP2 compression starts or ends, in
+	// order. The bytes before a switch go out as they were, those after it
+	// in the new mode.
+	switches []outSwitch
+	// inflating: the client's input is an MCCP3 zlib stream from the end
+	// of its IAC SB MCCP3 IAC SE. Set here; the Conn clears it when the
+	// stream ends.
+	inflating bool
+	// parser, when set, is stopped right after IAC SB MCCP3 IAC SE so the
+	// Conn can hand the rest of its input to the decompressor.
+	parser *Parser
+
 	lines lineAssembler
 }
 
@@ -92,6 +110,14 @@ func (p *protocol) start() {
 	p.ask(sideHim, OptNAWS, true)
 	p.ask(sideHim, OptTTYPE, true)
 	p.ask(sideUs, OptCharset, true)
+	if p.offerMSSP {
+		p.ask(sideUs, OptMSSP, true)
+	}
+	p.ask(sideUs, OptGMCP, true)
+	if !p.noCompress {
+		p.ask(sideUs, OptMCCP2, true)
+		p.ask(sideUs, OptMCCP3, true)
+	}
 }
 
 // sendSubneg queues IAC SB opt <payload> IAC SE, doubling any IAC in the
