@@ -146,7 +146,7 @@ func TestMUDNegotiation(t *testing.T) {
 		}},
 		{"MCCP2 on and off in one read, among other replies", false, false, []step{
 			{in: seq(IAC, WILL, OptSGA, IAC, DO, OptMCCP2, IAC, WILL, 99, IAC, DONT, OptMCCP2, IAC, WILL, 98),
-				out: seq(IAC, DO, OptSGA, IAC, SB, OptMCCP2, IAC, SE, IAC, DONT, 99, IAC, WONT, OptMCCP2, IAC, DONT, 98),
+				out:      seq(IAC, DO, OptSGA, IAC, SB, OptMCCP2, IAC, SE, IAC, DONT, 99, IAC, WONT, OptMCCP2, IAC, DONT, 98),
 				switches: []outSwitch{{8, true}, {11, false}}},
 		}},
 		{"MCCP2 refused", false, false, []step{
