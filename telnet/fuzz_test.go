@@ -2,8 +2,10 @@ package telnet
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -21,6 +23,12 @@ var fuzzSeeds = [][]byte{
 	seq(IAC, DO, OptEcho, IAC, DONT, OptEcho, IAC, WILL, 99, IAC, AYT, IAC, NOP),
 	seq(IAC, SB, IAC, SE, IAC),
 	seq("caf\xe9\xc2\x9b\x1b[0m\r\n"),
+	// MUD protocols.
+	seq(IAC, DO, OptGMCP, IAC, SB, OptGMCP, `Core.Supports.Set ["Char 1"]`, IAC, SE, IAC, SB, OptGMCP, "Core.Ping", IAC, SE),
+	seq(IAC, DO, OptGMCP, IAC, SB, OptGMCP, "A ", IAC, IAC, IAC, SE, IAC, DONT, OptGMCP, IAC, SB, OptGMCP, "B", IAC, SE),
+	seq(IAC, DO, OptMSSP, IAC, DONT, OptMSSP, IAC, DO, OptMSSP),
+	seq(IAC, DO, OptMCCP2, "x\r\n", IAC, DONT, OptMCCP2, IAC, DO, OptMCCP2),
+	seq(IAC, DO, OptMCCP3, IAC, SB, OptMCCP3, IAC, SE, "x"),
 }
 
 // tape is a fast Handler for fuzzing: it encodes every event into one
@@ -72,26 +80,44 @@ func FuzzParser(f *testing.F) {
 			tp.flush()
 			return tp.out
 		}
-		run := func(chunks ...[]byte) ([]string, []byte, Terminal) {
+		// mud is what the MUD protocols left for the Conn: GMCP messages,
+		// compression switches, MSSP and MCCP3 flags.
+		type mud struct {
+			gmcp      []gmcpMsg
+			switches  []outSwitch
+			mssp, inf bool
+		}
+		run := func(chunks ...[]byte) ([]string, []byte, Terminal, mud) {
 			p := newProtocol(maxLine)
+			p.offerMSSP, p.wantGMCP = true, true
 			p.start()
 			ps := NewParser(maxSB)
 			for _, c := range chunks {
 				ps.Parse(c, p)
 			}
 			checkInvariants(t, p, ps, maxLine, maxSB)
-			return drain(p), p.out, p.term
+			for _, sw := range p.switches {
+				if sw.at > len(p.out) {
+					t.Fatalf("switch at %d past %d bytes of replies", sw.at, len(p.out))
+				}
+			}
+			for _, m := range p.gmcpIn {
+				if m.pkg == "" || len(m.pkg)+len(m.data) > maxSB {
+					t.Fatalf("GMCP message %q", m)
+				}
+			}
+			return drain(p), p.out, p.term, mud{p.gmcpIn, p.switches, p.msspDue, p.inflating}
 		}
 		we := events(in)
-		wl, wo, wt := run(in)
+		wl, wo, wt, wm := run(in)
 		for i := 0; i <= len(in); i++ {
 			if ge := events(in[:i], in[i:]); !bytes.Equal(ge, we) {
 				t.Fatalf("split at %d: events %q, want %q", i, ge, we)
 			}
-			gl, gout, gt := run(in[:i], in[i:])
-			if !reflect.DeepEqual(gl, wl) || !bytes.Equal(gout, wo) || gt != wt {
-				t.Fatalf("split at %d:\nlines %q / %q\nout %s / %s\nterm %+v / %+v",
-					i, gl, wl, show(gout), show(wo), gt, wt)
+			gl, gout, gt, gm := run(in[:i], in[i:])
+			if !reflect.DeepEqual(gl, wl) || !bytes.Equal(gout, wo) || gt != wt || !reflect.DeepEqual(gm, wm) {
+				t.Fatalf("split at %d:\nlines %q / %q\nout %s / %s\nterm %+v / %+v\nmud %+v / %+v",
+					i, gl, wl, show(gout), show(wo), gt, wt, gm, wm)
 			}
 		}
 	})
@@ -134,6 +160,165 @@ func FuzzConnLines(f *testing.F) {
 		}
 		if got := read(chunks); !reflect.DeepEqual(got, want) {
 			t.Fatalf("reads of %d:\n got %q\nwant %q", n, got, want)
+		}
+	})
+}
+
+// FuzzMCCP3 sends the input through a Conn twice: as plain telnet, and
+// with its first part compressed as an MCCP3 stream (the rest plain after
+// the stream ends), cut into reads of sizes taken from step. The lines
+// must be the same: decompressed input is parsed as if it came plain. Then
+// the input itself follows IAC SB MCCP3 IAC SE as a (most likely corrupt)
+// stream: whatever happens must end, within the limits.
+func FuzzMCCP3(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(byte(3), uint16(len(s)/2), s)
+	}
+	f.Add(byte(0), uint16(2), seq(0x78, 0x9c, 0x03, 0x00, 0, 0, 0, 1, "x\r\n"))
+	f.Fuzz(func(t *testing.T, step byte, k uint16, in []byte) {
+		if len(in) > 8*maxFuzzInput {
+			in = in[:8*maxFuzzInput]
+		}
+		const maxLine, maxSB = 32, 64
+		start := seq(IAC, DO, OptMCCP3, IAC, SB, OptMCCP3, IAC, SE)
+		read := func(cfg Config, chunks ...[]byte) ([]string, *Conn, error) {
+			cfg.MaxLine, cfg.MaxSubneg = maxLine, maxSB
+			c := NewConn(&fakeConn{chunks: chunks, discard: true}, cfg)
+			c.Start()
+			var lines []string
+			for {
+				s, err := c.ReadLine()
+				checkInvariants(t, c.proto, &c.parser, maxLine, maxSB)
+				if err == ErrLineTooLong {
+					lines = append(lines, "<too long>")
+					continue
+				}
+				if err != nil {
+					return lines, c, err
+				}
+				lines = append(lines, s)
+			}
+		}
+		cut := func(b []byte) [][]byte {
+			n := int(step%16) + 1
+			var chunks [][]byte
+			for len(b) > 0 {
+				m := min(n, len(b))
+				chunks = append(chunks, bytes.Clone(b[:m]))
+				b = b[m:]
+			}
+			return chunks
+		}
+
+		// Garbage after SB MCCP3: ends, within the limits (checked in read).
+		if _, c, err := read(Config{}, cut(seq(start, in))...); err == nil || c.inf != nil {
+			t.Fatalf("ended with %v, decompressor %v", err, c.inf != nil)
+		}
+
+		if bytes.Contains(in, []byte{SB, OptMCCP3}) {
+			return // a new MCCP3 start in the plain part would make its rest garbage
+		}
+		split := int(k) % (len(in) + 1)
+		var z bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&z, int(step)%10)
+		half := split / 2
+		zw.Write(in[:half])
+		zw.Flush()
+		zw.Write(in[half:split])
+		zw.Close()
+		want, _, werr := read(Config{NoCompression: true}, seq(start, in))
+		got, c, gerr := read(Config{}, cut(seq(start, z.Bytes(), in[split:]))...)
+		if !reflect.DeepEqual(got, want) || gerr != werr {
+			t.Fatalf("compressed up to %d, reads of %d:\n got %q, %v\nwant %q, %v", split, step%16+1, got, gerr, want, werr)
+		}
+		if c.inf != nil || c.proto.inflating {
+			t.Fatal("still inflating after the stream ended")
+		}
+	})
+}
+
+// FuzzAppendGMCP: any frame parses back to exactly the message.
+func FuzzAppendGMCP(f *testing.F) {
+	f.Add("Core.Hello", []byte(`{"client":"x"}`))
+	f.Add("A\xffB", []byte("\xff\xf0\xff"))
+	f.Add("", []byte(nil))
+	f.Fuzz(func(t *testing.T, pkg string, data []byte) {
+		frame := AppendGMCP(nil, pkg, data)
+		want := pkg
+		if len(data) > 0 {
+			want += " " + string(data)
+		}
+		var tp tape
+		if n := NewParser(len(frame)).Parse(frame, &tp); n != len(frame) {
+			t.Fatalf("parsed %d of %d", n, len(frame))
+		}
+		var wt tape
+		wt.Subneg(OptGMCP, []byte(want))
+		if tp.flush(); !bytes.Equal(tp.out, wt.out) {
+			t.Fatalf("frame %s parsed as %q", show(frame), tp.out)
+		}
+		// And the protocol hands it over as sent, when it can be split.
+		if pkg == "" || strings.IndexByte(pkg, ' ') >= 0 {
+			return
+		}
+		p := newProtocol(0)
+		p.wantGMCP = true
+		p.start()
+		ps := NewParser(len(frame))
+		ps.Parse(seq(IAC, DO, OptGMCP, frame), p)
+		wd := []byte(nil)
+		if len(data) > 0 {
+			wd = data
+		}
+		if len(p.gmcpIn) != 1 || p.gmcpIn[0].pkg != pkg || !bytes.Equal(p.gmcpIn[0].data, wd) {
+			t.Fatalf("got %q", p.gmcpIn)
+		}
+	})
+}
+
+// FuzzAppendMSSP: any frame parses back to the variables, stripped of the
+// bytes MSSP cannot carry.
+func FuzzAppendMSSP(f *testing.F) {
+	f.Add("NAME", "Shard", "PORT", "4000")
+	f.Add("A\x00\x01", "\x02\xffB", "", "x")
+	f.Fuzz(func(t *testing.T, n1, v1, n2, v2 string) {
+		vars := []MSSPVar{{Name: n1, Values: []string{v1}}, {Name: n2, Values: []string{v1, v2}}, {Name: n2}}
+		frame := AppendMSSP(nil, vars)
+		var payload []byte
+		var tp tape
+		if n := NewParser(len(frame)).Parse(frame, &tp); n != len(frame) {
+			t.Fatal("short parse")
+		}
+		if len(tp.out) < 2 || tp.out[0] != 's' || tp.out[1] != OptMSSP {
+			t.Fatalf("frame %s parsed as %q", show(frame), tp.out)
+		}
+		payload = frame[3 : len(frame)-2]
+		strip := func(s string) string {
+			var b []byte
+			for i := 0; i < len(s); i++ {
+				if c := s[i]; c > 2 && c != 0xff {
+					b = append(b, c)
+				}
+			}
+			return string(b)
+		}
+		var want []byte
+		for _, v := range vars {
+			if strip(v.Name) == "" {
+				continue
+			}
+			want = append(want, 1)
+			want = append(want, strip(v.Name)...)
+			if len(v.Values) == 0 {
+				want = append(want, 2)
+			}
+			for _, val := range v.Values {
+				want = append(want, 2)
+				want = append(want, strip(val)...)
+			}
+		}
+		if !bytes.Equal(payload, want) {
+			t.Fatalf("payload %s, want %s", show(payload), show(want))
 		}
 	})
 }
