@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"net"
+	"sync"
 	"time"
 
 	"shardmud/telnet"
@@ -42,14 +43,46 @@ var errLineTooLong = errors.New("input line too long")
 // telnetDoor adapts a telnet.Conn.
 type telnetDoor struct {
 	*telnet.Conn
+	// gmcpIn is where GMCP messages from the client go: the session sets
+	// it before the first read.
+	gmcpIn func(pkg string, data []byte)
+	srv    *Server
+	mccp   bool // compression was offered: counted in srv.mccpSessions
+	closed sync.Once
 }
 
-func newTelnetDoor(nc net.Conn) *telnetDoor {
-	return &telnetDoor{telnet.NewConn(nc, telnet.Config{
+// Close closes the connection and gives back its compression slot.
+func (d *telnetDoor) Close() error {
+	err := d.Conn.Close()
+	d.closed.Do(func() {
+		if d.mccp {
+			d.srv.mccpSessions.Add(-1)
+		}
+	})
+	return err
+}
+
+func (s *Server) newTelnetDoor(nc net.Conn) *telnetDoor {
+	d := &telnetDoor{srv: s}
+	// MCCP costs the server hundreds of KiB a session: offer it only while
+	// fewer than MaxCompressedSessions have it on offer.
+	d.mccp = s.mccpSessions.Add(1) <= int64(s.cfg.MaxCompressed)
+	if !d.mccp {
+		s.mccpSessions.Add(-1)
+	}
+	d.Conn = telnet.NewConn(nc, telnet.Config{
 		MaxLine:      MaxLineBytes,
 		MaxSubneg:    MaxSubnegBytes,
 		WriteTimeout: WriteTimeout,
-	})}
+		MSSP:         s.telnetMSSP,
+		OnGMCP: func(pkg string, data []byte) {
+			if d.gmcpIn != nil {
+				d.gmcpIn(pkg, data)
+			}
+		},
+		NoCompression: !d.mccp,
+	})
+	return d
 }
 
 func (d *telnetDoor) ReadLine() (string, error) {

@@ -82,22 +82,23 @@ func clip(s string, n int) string {
 	return s
 }
 
-// wants reports whether the client asked for pkg ("Char.Vitals"): the
-// package itself or one of its parents ("Char").
+// subModules are the GMCP modules clients ask for apart from their
+// parent: "Char 1" means vitals and status, not items ("Char.Items 1").
+var subModules = []string{"char.items", "char.skills", "comm.channel"}
+
+// wants reports whether the client asked for the module pkg
+// ("Char.Vitals") belongs to.
 func (g *gmcpState) wants(pkg string) bool {
+	pkg = strings.ToLower(pkg)
+	module, _, _ := strings.Cut(pkg, ".")
+	for _, m := range subModules {
+		if pkg == m || strings.HasPrefix(pkg, m+".") {
+			module = m
+		}
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	pkg = strings.ToLower(pkg)
-	for {
-		if g.supports[pkg] {
-			return true
-		}
-		i := strings.LastIndexByte(pkg, '.')
-		if i < 0 {
-			return false
-		}
-		pkg = pkg[:i]
-	}
+	return g.supports[module]
 }
 
 // on reports whether this session speaks GMCP at all.

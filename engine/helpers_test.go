@@ -75,6 +75,8 @@ type client struct {
 	// (the MTTS cycle); the last answer repeats.
 	ttype []string
 	eof   bool
+	// gmcp collects the GMCP messages received ("Package.Name json").
+	gmcp []string
 }
 
 func dial(t *testing.T, srv *Server, name string) *client {
@@ -183,6 +185,10 @@ func (c *client) strip(b []byte) {
 
 // subneg answers TTYPE SEND (24 1) from c.ttype.
 func (c *client) subneg(p []byte) {
+	if len(p) > 0 && p[0] == 201 {
+		c.gmcp = append(c.gmcp, string(p[1:]))
+		return
+	}
 	if len(c.ttype) == 0 || len(p) != 2 || p[0] != 24 || p[1] != 1 {
 		return
 	}
@@ -247,4 +253,30 @@ func checkFor(t *testing.T, timeout time.Duration, cond func() error) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// expectGMCP waits for a GMCP message of pkg whose JSON contains want,
+// takes it from those received and returns its data.
+func (c *client) expectGMCP(pkg, want string) string {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for i, m := range c.gmcp {
+			name, data, _ := strings.Cut(m, " ")
+			if name == pkg && strings.Contains(data, want) {
+				c.gmcp = append(c.gmcp[:i], c.gmcp[i+1:]...)
+				return data
+			}
+		}
+		if c.eof || time.Now().After(deadline) {
+			c.t.Fatalf("%s: no GMCP %s with %q; got %q", c.name, pkg, want, c.gmcp)
+		}
+		c.fill(50 * time.Millisecond)
+	}
+}
+
+// sendGMCP sends a GMCP message to the server.
+func (c *client) sendGMCP(msg string) {
+	c.t.Helper()
+	c.sendRaw(append(append([]byte{255, 250, 201}, msg...), 255, 240))
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"shardmud/telnet"
 )
 
 // msspVar is one MSSP variable: a name and its values.
@@ -57,4 +59,14 @@ func (s *Server) msspText() string {
 	}
 	b.WriteString("MSSP-REPLY-END\r\n")
 	return b.String()
+}
+
+// telnetMSSP is msspVars for the telnet codec (option 70).
+func (s *Server) telnetMSSP() []telnet.MSSPVar {
+	vars := s.msspVars()
+	out := make([]telnet.MSSPVar, len(vars))
+	for i, v := range vars {
+		out[i] = telnet.MSSPVar{Name: v.name, Values: v.values}
+	}
+	return out
 }

@@ -55,8 +55,11 @@ type Config struct {
 	Shard        string        // this shard's name in the journal; default "main"
 	ExportDir    string        // where export writes area files; default "world-export"
 	CombatRound  time.Duration // length of a combat round; default 2s
-	DeathExpLoss int           // percent of the next level's experience a death costs; default 10, -1 for none
-	Logger       *slog.Logger
+	// MaxCompressed is how many telnet sessions are offered MCCP at once
+	// (each costs about 0.8 MiB while compressing); default 1000, -1 none.
+	MaxCompressed int
+	DeathExpLoss  int // percent of the next level's experience a death costs; default 10, -1 for none
+	Logger        *slog.Logger
 
 	// FailedLoginsPerAddr and FailedLoginsPerAccount override the limits
 	// in const.go (tests use them).
@@ -82,6 +85,12 @@ func (c *Config) defaults() {
 	}
 	if c.Shard == "" {
 		c.Shard = "main"
+	}
+	switch {
+	case c.MaxCompressed == 0:
+		c.MaxCompressed = 1000
+	case c.MaxCompressed < 0:
+		c.MaxCompressed = 0
 	}
 	if c.ExportDir == "" {
 		c.ExportDir = "world-export"
@@ -126,10 +135,11 @@ type Server struct {
 	sshAddr    net.Addr
 	accepts    sync.WaitGroup
 
-	mu       sync.Mutex
-	sessions map[*session]struct{}
-	conns    sync.WaitGroup
-	nextID   atomic.Uint64
+	mu           sync.Mutex
+	sessions     map[*session]struct{}
+	conns        sync.WaitGroup
+	nextID       atomic.Uint64
+	mccpSessions atomic.Int64 // telnet sessions offered compression
 
 	// Engine-owned.
 	world         *world.World
@@ -278,7 +288,7 @@ func (s *Server) Start() error {
 		s.log.Info("telnet listening", "addr", ln.Addr().String())
 		s.accepts.Add(1)
 		go s.acceptLoop(ln, func(nc net.Conn) door {
-			d := newTelnetDoor(nc)
+			d := s.newTelnetDoor(nc)
 			d.Start()
 			return d
 		})

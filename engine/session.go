@@ -100,6 +100,9 @@ func newSession(srv *Server, id uint64, d door) *session {
 	}
 	s.lastInput.Store(time.Now().UnixNano())
 	s.color.Store(-1)
+	if td, ok := d.(*telnetDoor); ok {
+		td.gmcpIn = s.gmcpIn
+	}
 	return s
 }
 
