@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"io"
+	"math/rand"
 	"net"
 	"reflect"
 	"runtime"
@@ -131,8 +132,13 @@ func TestConnMCCP2RoundTrip(t *testing.T) {
 	m.expectZ(t, "> ", IAC, EOR)
 	// A write bigger than one chunk.
 	big := bytes.Repeat([]byte("The grey wolf bites you. "), 4000)
-	go c.Write(big)
+	wrote := make(chan struct{})
+	go func() {
+		c.Write(big)
+		close(wrote)
+	}()
 	m.expectZ(t, big)
+	<-wrote // Close does not wait for a write in progress (see below)
 
 	st := c.Stats()
 	if st.Wire >= st.Raw/4 {
@@ -153,6 +159,36 @@ func TestConnMCCP2RoundTrip(t *testing.T) {
 	}
 	if c.def != nil {
 		t.Fatal("compressor kept after Close")
+	}
+}
+
+// TestConnMCCP2CloseSlowConsumer: Close while a compressed write is stuck
+// on a client that does not read returns at once (the game loop drops slow
+// consumers with it) and the stuck write fails.
+func TestConnMCCP2CloseSlowConsumer(t *testing.T) {
+	c, cl, _ := started(t, Config{WriteTimeout: 10 * time.Second})
+	startMCCP2(t, c, cl)
+	// Incompressible, so the socket buffers fill.
+	junk := make([]byte, 8<<20)
+	rand.New(rand.NewSource(1)).Read(junk)
+	werr := make(chan error, 1)
+	go func() {
+		_, err := c.Write(junk)
+		werr <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // let it block
+	start := time.Now()
+	c.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	select {
+	case err := <-werr:
+		if err == nil {
+			t.Fatal("stuck write succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("write still stuck after Close")
 	}
 }
 
