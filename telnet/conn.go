@@ -131,6 +131,10 @@ func (c *Conn) ReadLine() (string, error) {
 		if c.rerr != nil {
 			return "", c.rerr
 		}
+		if c.inf != nil && c.inf.more {
+			c.inflate()
+			continue
+		}
 		if c.rpos == c.rend {
 			if err := c.fill(); err != nil {
 				var ne net.Error

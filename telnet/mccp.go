@@ -183,6 +183,10 @@ type inflater struct {
 	// srcErr is the socket error the source met, if any: a zlib error
 	// caused by it is the end of input, not corruption.
 	srcErr error
+	// more: the last read filled out, so the decompressor may hold more
+	// output already (a window's worth can come from one flushed write):
+	// take it before waiting for the socket.
+	more bool
 }
 
 var inflaterPool sync.Pool
@@ -192,7 +196,7 @@ func newInflater(c *Conn) *inflater {
 	if !ok {
 		f = &inflater{}
 	}
-	f.c, f.started, f.nIn, f.nOut, f.srcErr = c, false, 0, 0, nil
+	f.c, f.started, f.more, f.nIn, f.nOut, f.srcErr = c, false, false, 0, 0, nil
 	return f
 }
 
@@ -250,6 +254,7 @@ func (f *inflater) read() (int, error) {
 		f.started = true
 	}
 	n, err := f.zr.Read(f.out[:])
+	f.more = n == len(f.out)
 	f.nOut += uint64(n)
 	if f.nOut > inflateAllowance+maxInflateRatio*f.nIn {
 		return 0, ErrInflateRatio
@@ -258,9 +263,14 @@ func (f *inflater) read() (int, error) {
 }
 
 // inflate runs one step of MCCP3 input: decompress a piece and parse it.
-// The caller saw unread bytes in rbuf, so at a block boundary the zlib
-// reader finds input at once; a read deadline that expires in the middle
-// of a block, though, tears the stream and ends the input.
+// ReadLine calls it when rbuf holds unread bytes or the decompressor may
+// hold output (inflater.more), and otherwise waits for the socket itself:
+// that way a read deadline between the client's writes is an ordinary
+// timeout. Once the decompressor has output to give it needs no input;
+// when it has given all of a flushed write's output it has read the whole
+// write, flush marker included. A deadline that expires in the middle of a
+// write (the zlib reader waiting for the rest) tears the stream, though,
+// and ends the input.
 func (c *Conn) inflate() {
 	f := c.inf
 	n, err := f.read()

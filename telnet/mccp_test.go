@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand"
 	"net"
@@ -578,4 +579,31 @@ func TestConnMCCPBothWays(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.expectZ(t, AppendGMCP(nil, "Room.Info", []byte(`{"num":1}`)))
+}
+
+// TestConnMCCP3BigPaste: one flushed write that inflates to more than the
+// read buffer and the zlib window is read whole without waiting for more
+// input from the client.
+func TestConnMCCP3BigPaste(t *testing.T) {
+	var paste bytes.Buffer
+	var want []string
+	for i := 0; i < 300; i++ {
+		l := fmt.Sprintf("say line %d %s", i, strings.Repeat("abcdefghij", 30))
+		paste.WriteString(l + "\r\n")
+		want = append(want, l)
+	}
+	z := zlibStream(t, false, paste.Bytes())
+	in := seq(IAC, DO, OptMCCP3, IAC, SB, OptMCCP3, IAC, SE, z)
+	// In memory: after the input comes EOF, which must not cut the lines.
+	c, _ := mccp3Conn(in)
+	got, err := readAll(c)
+	if err != io.EOF || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %d lines, %v; want %d", len(got), err, len(want))
+	}
+	// Over a socket that stays open: every line arrives.
+	_, cl, lines := started(t, Config{})
+	send(t, cl, in)
+	for _, w := range want {
+		expectLine(t, lines, w, nil)
+	}
 }
