@@ -450,7 +450,9 @@ func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		if c.wmu.TryLock() {
 			c.endCompressLocked(min(closeFinishTimeout, c.cfg.WriteTimeout))
+			c.closeErr = c.nc.Close()
 			c.wmu.Unlock()
+			return
 		}
 		c.closeErr = c.nc.Close()
 	})
