@@ -20,11 +20,11 @@ import (
 // zlib.Writer costs about 814 KB at every level from 2 to 9 (1.2 MB at
 // level 1), whatever it compresses: that is the price of one compressed
 // session, measured by TestMCCP2Memory (the level is chosen on ratio and
-// speed, see mccp2Level). A stream's writer is taken from a
-// pool when it starts and returned when it ends, so a reconnecting player
-// reuses one rather than making garbage; the pool lets idle ones go at
-// garbage collection. The compressed output of one write is buffered (up to
-// about maxWriteChunk) so that each write is one socket write.
+// speed, see mccp2Level). A stream's writer is taken from a pool when it
+// starts and returned when it ends, so a reconnecting player reuses one
+// rather than making garbage; the pool lets idle ones go at garbage
+// collection. The compressed output of one write is buffered (up to about
+// maxWriteChunk) so that each write is one socket write.
 //
 // MCCP3 (option 87): we offer WILL MCCP3 at Start. When the client, with
 // our WILL agreed, sends IAC SB MCCP3 IAC SE, everything it sends after the
