@@ -129,6 +129,7 @@ func (s *Server) run(sess *session, line string) {
 	s.stats.commands.Add(1)
 	if p := sess.player; p != nil {
 		s.safeDo(p, line)
+		sess.sync() // a colour or prompt changed by this command applies to its own answer
 	}
 }
 
