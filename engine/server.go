@@ -56,7 +56,7 @@ type Config struct {
 	ExportDir    string        // where export writes area files; default "world-export"
 	CombatRound  time.Duration // length of a combat round; default 2s
 	// MaxCompressed is how many telnet sessions are offered MCCP at once
-	// (each costs about 0.8 MiB while compressing); default 1000, -1 none.
+	// (each costs about 0.8 MiB while compressing); default 256, -1 none.
 	MaxCompressed int
 	DeathExpLoss  int // percent of the next level's experience a death costs; default 10, -1 for none
 	Logger        *slog.Logger
@@ -88,7 +88,7 @@ func (c *Config) defaults() {
 	}
 	switch {
 	case c.MaxCompressed == 0:
-		c.MaxCompressed = 1000
+		c.MaxCompressed = 256
 	case c.MaxCompressed < 0:
 		c.MaxCompressed = 0
 	}

@@ -32,7 +32,7 @@ func main() {
 	flag.DurationVar(&cfg.Tick, "tick", 100*time.Millisecond, "length of one pulse of the world")
 	flag.DurationVar(&cfg.CombatRound, "round", 2*time.Second, "length of a combat round")
 	flag.IntVar(&cfg.DeathExpLoss, "death-exp", 10, "percent of the next level's experience a death costs (-1: nothing)")
-	flag.IntVar(&cfg.MaxCompressed, "max-compressed", 1000, "telnet sessions offered MCCP compression at once (-1: none)")
+	flag.IntVar(&cfg.MaxCompressed, "max-compressed", 256, "telnet sessions offered MCCP compression at once (-1: none)")
 	flag.DurationVar(&cfg.LinkDead, "linkdead", 10*time.Minute, "how long a disconnected character stays in the world")
 	flag.DurationVar(&cfg.SaveInterval, "save", 5*time.Second, "how often the world's changes are saved (quits and trades are saved at once)")
 	flag.StringVar(&cfg.Shard, "shard", "main", "this shard's name, recorded with each event in the journal")
