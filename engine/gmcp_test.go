@@ -2,8 +2,11 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A MUD client that speaks GMCP: it asks for packages, and gets room data
@@ -77,4 +80,34 @@ func TestGMCP(t *testing.T) {
 	c.sendGMCP("")
 	c.send("say still here")
 	c.expect(`You say, "still here"`)
+}
+
+// Compression is offered to at most MaxCompressed sessions at once; a
+// slot is given back when its session ends.
+func TestCompressionOfferBounded(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.MaxCompressed = 1
+	srv := startServer(t, cfg)
+	offered := func(c *client) bool {
+		c.expect("Name: ")
+		return slices.Contains(c.offers, 86)
+	}
+	first := dial(t, srv, "first")
+	if !offered(first) {
+		t.Fatalf("the first session was not offered MCCP2: %v", first.offers)
+	}
+	second := dial(t, srv, "second")
+	if offered(second) || !slices.Contains(second.offers, 201) {
+		t.Errorf("the second session: offers %v; want GMCP but no MCCP2 while the first holds the slot", second.offers)
+	}
+	first.conn.Close()
+	checkFor(t, 5*time.Second, func() error {
+		third := dial(t, srv, "third")
+		if !offered(third) {
+			third.conn.Close()
+			return fmt.Errorf("no MCCP2 offer after the first session ended: %v", third.offers)
+		}
+		return nil
+	})
 }

@@ -77,6 +77,9 @@ type client struct {
 	eof   bool
 	// gmcp collects the GMCP messages received ("Package.Name json").
 	gmcp []string
+	// offers are the options the server offered (IAC WILL), in order.
+	offers []byte
+	verb   byte
 }
 
 func dial(t *testing.T, srv *Server, name string) *client {
@@ -157,6 +160,7 @@ func (c *client) strip(b []byte) {
 				c.state = data
 			case x >= 251:
 				c.state = opt
+				c.verb = x
 			case x == 250:
 				c.state = sub
 			default:
@@ -164,6 +168,9 @@ func (c *client) strip(b []byte) {
 			}
 		case opt:
 			c.state = data
+			if c.verb == 251 {
+				c.offers = append(c.offers, x)
+			}
 		case sub:
 			if x == 255 {
 				c.state = subIAC
