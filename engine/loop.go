@@ -38,6 +38,8 @@ func (s *Server) loop() {
 	defer sample.Stop()
 	gmcpTick := time.NewTicker(time.Second) // healing and fights change vitals between commands
 	defer gmcpTick.Stop()
+	beat := time.NewTicker(PresenceBeat)
+	defer beat.Stop()
 	handled := 0
 	for {
 		if len(s.kick) > 0 && (len(s.inbox) == 0 || handled >= KickEvery) {
@@ -68,6 +70,8 @@ func (s *Server) loop() {
 			s.sampleOnline()
 		case <-gmcpTick.C:
 			s.gmcpSweep()
+		case <-beat.C:
+			s.beat()
 		case <-s.stopping:
 			s.farewell()
 			return

@@ -54,6 +54,8 @@ type Config struct {
 	SSHHostKey   string        // host key file, created if missing; default DBPath + ".hostkey"
 	Shard        string        // this shard's name in the journal; default "main"
 	ExportDir    string        // where export writes area files; default "world-export"
+	Relay        string        // this shard's relay (nats://host:port); "" plays alone
+	RelayToken   string        // the relay's secret
 	CombatRound  time.Duration // length of a combat round; default 2s
 	// MaxCompressed is how many telnet sessions are offered MCCP at once
 	// (each costs about 0.8 MiB while compressing); default 256, -1 none.
@@ -153,6 +155,8 @@ type Server struct {
 	bans          banList
 	mssp          map[string][]string    // the world's MSSP entries (immutable)
 	discarded     []string               // areas whose in-game edits were discarded, for the next snapshot
+	link          *link                  // to the other shards; nil without a relay
+	others        map[string]*shardView  // the other shards, as last heard (loop only)
 	online        map[string]onlineSince // characters in the world: since when, and how they came
 	commandCounts map[cmdKey]int         // commands since the journal last had them
 }
@@ -199,6 +203,7 @@ func New(cfg Config) (*Server, error) {
 		departed:      make(map[string]*departure),
 		online:        make(map[string]onlineSince),
 		commandCounts: make(map[cmdKey]int),
+		others:        make(map[string]*shardView),
 		areaEdits:     edits,
 		mssp:          bp.MSSP,
 	}
@@ -216,6 +221,7 @@ func New(cfg Config) (*Server, error) {
 		LinkDeadTicks: ticks,
 		Tick:          cfg.Tick,
 		Round:         cfg.CombatRound,
+		Shards:        shardsFor(s),
 		DeathExpLoss:  cfg.DeathExpLoss,
 		Restore:       snap,
 	}, bp)
@@ -311,6 +317,11 @@ func (s *Server) Start() error {
 	for range runtime.NumCPU() {
 		s.workers.Add(1)
 		go s.hashWorker()
+	}
+	if s.cfg.Relay != "" {
+		if err := s.startLink(s.cfg.Relay, s.cfg.RelayToken); err != nil {
+			return fmt.Errorf("relay %s: %w", s.cfg.Relay, err)
+		}
 	}
 	// A new world (or new areas) is saved whole before anyone plays, so the
 	// tick never copies the whole world.
@@ -456,6 +467,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			err = e
 		}
 		s.journal.close()
+		if s.link != nil {
+			s.link.close()
+		}
 		if e := s.store.Close(); e != nil && err == nil {
 			err = e
 		}

@@ -315,7 +315,7 @@ func cmdTell(c *Ctx) {
 	to := c.W.findPlayer(who)
 	switch {
 	case to == nil:
-		c.Send(fmt.Sprintf("No one called %q is playing.", who))
+		c.W.remoteTell(c, who, text)
 		return
 	case to == c.P:
 		c.Send("You mutter something to yourself.")
@@ -386,6 +386,7 @@ func cmdWho(c *Ctx) {
 	} else {
 		fmt.Fprintf(&b, "\n%d players.", len(ps))
 	}
+	b.WriteString(c.W.whoElsewhere())
 	c.Send(b.String())
 }
 

@@ -473,6 +473,9 @@ func (w *World) broadcast(name string, from *Player, text string) {
 			p.channelText(name, from.Name, plain)
 		}
 	}
+	if w.cfg.Shards != nil && !w.cfg.Shards.Channel(name, from.Name, plain) {
+		from.Send("(The link to the other shards is down: only this shard hears you.)")
+	}
 }
 
 // cmdChannel is the command that talks on a channel.

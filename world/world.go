@@ -80,6 +80,9 @@ type Config struct {
 	// costs (DefaultDeathExpLoss if 0; -1 for nothing).
 	Round        time.Duration
 	DeathExpLoss int
+	// Shards reaches the other shards of a linked world; nil for a world
+	// of one shard.
+	Shards Shards
 	// Restore is the saved world to continue from: its items, NPCs, doors
 	// and script state replace the blueprint's spawns, and a reset then
 	// adds only what is missing. Nil builds the world fresh.
