@@ -35,12 +35,17 @@ func main() {
 	flag.IntVar(&cfg.MaxCompressed, "max-compressed", 256, "telnet sessions offered MCCP compression at once (-1: none)")
 	flag.DurationVar(&cfg.LinkDead, "linkdead", 10*time.Minute, "how long a disconnected character stays in the world")
 	flag.DurationVar(&cfg.SaveInterval, "save", 5*time.Second, "how often the world's changes are saved (quits and trades are saved at once)")
-	flag.StringVar(&cfg.Shard, "shard", "main", "this shard's name, recorded with each event in the journal")
+	flag.StringVar(&cfg.Shard, "shard", "main", "this shard's name: in the journal, and to the other shards when linked")
+	flag.StringVar(&cfg.Relay, "relay", "", "this shard's relay (shardrelay), e.g. nats://127.0.0.1:4222; empty plays alone")
+	flag.StringVar(&cfg.RelayToken, "relay-token", "", "the relay's secret (default: $SHARDMUD_RELAY_TOKEN)")
 	flag.StringVar(&cfg.ExportDir, "export", "", "where builders' export writes area files (default: the -world folder, else world-export)")
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
 	flag.DurationVar(&cfg.LuaBudget, "lua-budget", 5*time.Millisecond, "time one Lua hook call may take before it is stopped")
 	flag.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof and /debug/vars metrics on this address (e.g. 127.0.0.1:6060)")
 	flag.Parse()
+	if cfg.RelayToken == "" {
+		cfg.RelayToken = os.Getenv("SHARDMUD_RELAY_TOKEN")
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg.Logger = log
