@@ -19,7 +19,7 @@ import (
 )
 
 // testConfig is a server on a random loopback port with a fresh database.
-func testConfig(t *testing.T) Config {
+func testConfig(t testing.TB) Config {
 	t.Helper()
 	return Config{
 		TelnetAddr: "127.0.0.1:0",
@@ -40,7 +40,7 @@ func testLogger() *slog.Logger {
 }
 
 // startServer runs a server until the test ends.
-func startServer(t *testing.T, cfg Config) *Server {
+func startServer(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	srv, err := New(cfg)
 	if err != nil {
@@ -53,7 +53,7 @@ func startServer(t *testing.T, cfg Config) *Server {
 	return srv
 }
 
-func stopServer(t *testing.T, srv *Server) {
+func stopServer(t testing.TB, srv *Server) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -65,7 +65,7 @@ func stopServer(t *testing.T, srv *Server) {
 // client is a raw telnet client like nc: it answers no negotiation and
 // strips telnet commands from what it reads.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	name  string
 	conn  net.Conn
 	text  bytes.Buffer // unread text
@@ -82,7 +82,7 @@ type client struct {
 	verb   byte
 }
 
-func dial(t *testing.T, srv *Server, name string) *client {
+func dial(t testing.TB, srv *Server, name string) *client {
 	t.Helper()
 	conn, err := net.Dial("tcp", srv.TelnetAddr().String())
 	if err != nil {
@@ -94,18 +94,18 @@ func dial(t *testing.T, srv *Server, name string) *client {
 
 // login creates or connects a character with one line and waits for the
 // room.
-func login(t *testing.T, srv *Server, name string) *client {
+func login(t testing.TB, srv *Server, name string) *client {
 	t.Helper()
 	return enter(t, srv, "create", name)
 }
 
 // connect logs in to an existing character with one line.
-func connect(t *testing.T, srv *Server, name string) *client {
+func connect(t testing.TB, srv *Server, name string) *client {
 	t.Helper()
 	return enter(t, srv, "connect", name)
 }
 
-func enter(t *testing.T, srv *Server, verb, name string) *client {
+func enter(t testing.TB, srv *Server, verb, name string) *client {
 	t.Helper()
 	c := dial(t, srv, name)
 	c.send(verb + " " + name + " password1")

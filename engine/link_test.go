@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +13,7 @@ import (
 
 // natsOn starts a NATS server on a loopback port until the test ends (or
 // stop is called) and returns its URL. port 0 picks one.
-func natsOn(t *testing.T, port int) (url string, stop func()) {
+func natsOn(t testing.TB, port int) (url string, stop func()) {
 	t.Helper()
 	if port == 0 {
 		port = -1 // RANDOM_PORT
@@ -36,7 +38,7 @@ func natsOn(t *testing.T, port int) (url string, stop func()) {
 	return ns.ClientURL(), stop
 }
 
-func linkedShard(t *testing.T, name, relay string) *Server {
+func linkedShard(t testing.TB, name, relay string) *Server {
 	t.Helper()
 	cfg := testConfig(t)
 	cfg.Shard, cfg.Relay = name, relay
@@ -95,4 +97,33 @@ func TestLinkedShardsTalk(t *testing.T) {
 	bob.expect("but the link to other shards is down")
 	ann.send("say still playing")
 	ann.expect(`You say, "still playing"`)
+}
+
+// BenchmarkCrossShardChat: a chat line from a player on one shard to a
+// player on another, through NATS, over real telnet connections; p50 and
+// p99 of the whole trip are reported (ns/op includes the pacing).
+func BenchmarkCrossShardChat(b *testing.B) {
+	url, _ := natsOn(b, 0)
+	east := linkedShard(b, "east", url)
+	west := linkedShard(b, "west", url)
+	ann := login(b, east, "ann")
+	bob := login(b, west, "bob")
+	ann.send("chat warm up")
+	bob.expect(`Ann@east chats, "warm up"`)
+	var trips []time.Duration
+	i := 0
+	for b.Loop() {
+		// Paced like a person, not a flood: a session may run only a few
+		// commands a tick, and this measures the trip, not that limit.
+		time.Sleep(10 * time.Millisecond)
+		i++
+		line := fmt.Sprintf("ping %d", i)
+		start := time.Now()
+		ann.send("chat " + line)
+		bob.expect(`chats, "` + line + `"`)
+		trips = append(trips, time.Since(start))
+	}
+	slices.Sort(trips)
+	b.ReportMetric(float64(trips[len(trips)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(trips[len(trips)*99/100].Microseconds()), "p99-µs")
 }
