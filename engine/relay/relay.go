@@ -64,6 +64,7 @@ package relay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -93,6 +94,19 @@ const (
 	// server's leaf connection to its own link server.
 	readyTimeout = 10 * time.Second
 )
+
+// ErrConfig is what errors.Is finds in an error that Start returns for a
+// Config it cannot run (as opposed to a failure to start the servers).
+var ErrConfig = errors.New("relay: bad config")
+
+type configError struct{ msg string }
+
+func (e *configError) Error() string        { return e.msg }
+func (e *configError) Is(target error) bool { return target == ErrConfig }
+
+func configErr(format string, v ...any) error {
+	return &configError{fmt.Sprintf(format, v...)}
+}
 
 var shardName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
@@ -235,13 +249,13 @@ func (r *Relay) Shutdown() {
 
 func (c *Config) check() error {
 	if !shardName.MatchString(c.Shard) {
-		return fmt.Errorf("relay: shard name %q: want 1 to 64 letters, digits, '_' or '-'", c.Shard)
+		return configErr("relay: shard name %q: want 1 to 64 letters, digits, '_' or '-'", c.Shard)
 	}
 	if strings.HasSuffix(c.Shard, linkSuffix) {
-		return fmt.Errorf("relay: shard name %q: must not end in %q (kept for the link server)", c.Shard, linkSuffix)
+		return configErr("relay: shard name %q: must not end in %q (kept for the link server)", c.Shard, linkSuffix)
 	}
 	if c.StoreDir == "" {
-		return fmt.Errorf("relay %s: no JetStream store folder", c.Shard)
+		return configErr("relay %s: no JetStream store folder", c.Shard)
 	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
@@ -251,24 +265,24 @@ func (c *Config) check() error {
 			continue
 		}
 		if _, _, err := splitAddr(a.addr); err != nil {
-			return fmt.Errorf("relay %s: %s address: %w", c.Shard, a.name, err)
+			return configErr("relay %s: %s address: %v", c.Shard, a.name, err)
 		}
 	}
 	if len(c.Links) > 0 && c.Cluster == "" {
-		return fmt.Errorf("relay %s: links need a cluster listener that the other relays can reach", c.Shard)
+		return configErr("relay %s: links need a cluster listener that the other relays can reach", c.Shard)
 	}
 	for _, l := range c.Links {
 		if _, err := linkURL(l, ""); err != nil {
-			return fmt.Errorf("relay %s: %w", c.Shard, err)
+			return configErr("relay %s: %v", c.Shard, err)
 		}
 	}
 	if c.NATS != "" {
 		if c.Cluster != "" || c.Leaf != "" {
-			return fmt.Errorf("relay %s: with a NATS URL the relay is a leaf node: no cluster or leaf listener of its own", c.Shard)
+			return configErr("relay %s: with a NATS URL the relay is a leaf node: no cluster or leaf listener of its own", c.Shard)
 		}
 		u, err := url.Parse(c.NATS)
 		if err != nil || u.Host == "" {
-			return fmt.Errorf("relay %s: NATS URL %q: want nats://host:port", c.Shard, c.NATS)
+			return configErr("relay %s: NATS URL %q: want nats://host:port", c.Shard, c.NATS)
 		}
 	}
 	return nil

@@ -450,6 +450,8 @@ func TestStartErrors(t *testing.T) {
 		cfg  Config
 		want string
 	}{
+		// The first ones are errors in the Config (ErrConfig); the ports
+		// taken are not.
 		{"no shard", Config{StoreDir: dir}, "shard name"},
 		{"bad shard", Config{Shard: "a.b", StoreDir: dir}, "shard name"},
 		{"link suffix", Config{Shard: "a-link", StoreDir: dir}, "link server"},
@@ -472,6 +474,9 @@ func TestStartErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q does not mention %q", err, tc.want)
+			}
+			if isConfig := !strings.Contains(tc.name, "taken"); errors.Is(err, ErrConfig) != isConfig {
+				t.Fatalf("errors.Is(%q, ErrConfig) = %v", err, !isConfig)
 			}
 			if d := time.Since(start); d > 5*time.Second {
 				t.Fatalf("took %s to fail", d)
