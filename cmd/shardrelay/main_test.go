@@ -49,11 +49,19 @@ func relayCmd(t *testing.T, env []string, args ...string) *exec.Cmd {
 var clientLine = regexp.MustCompile(`msg="relay listening".* client=(nats://\S+)`)
 
 func TestProgramServesAndStopsOnSignal(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		args []string // besides -shard, -listen and -store
+		want string   // in the log
+	}{
+		{syscall.SIGTERM, []string{"-cluster", "127.0.0.1:0"}, "cluster=nats://127.0.0.1:"},
+		{syscall.SIGINT, nil, "jetstream_domain=east"}, // alone: no link server
+	} {
+		sig := tc.sig
 		t.Run(sig.String(), func(t *testing.T) {
 			store := filepath.Join(t.TempDir(), "js")
 			cmd := relayCmd(t, []string{tokenEnv + "=fromenv"},
-				"-shard", "east", "-listen", "127.0.0.1:0", "-cluster", "127.0.0.1:0", "-store", store)
+				append([]string{"-shard", "east", "-listen", "127.0.0.1:0", "-store", store}, tc.args...)...)
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -125,7 +133,7 @@ func TestProgramServesAndStopsOnSignal(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(store, "jetstream")); err != nil {
 				t.Fatalf("JetStream store not in -store: %v", err)
 			}
-			for _, want := range []string{"cluster=nats://127.0.0.1:", `msg="relay stopped"`} {
+			for _, want := range []string{tc.want, `msg="relay stopped"`} {
 				if !strings.Contains(log.String(), want) {
 					t.Fatalf("log lacks %q:\n%s", want, log.String())
 				}

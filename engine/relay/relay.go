@@ -17,6 +17,9 @@
 // JetStream. With NATS set there is no link server: the local server is itself a
 // leaf node of that existing cluster, and the shard sees no difference.
 //
+// The link server also listens for clients on a random loopback port, with the
+// token: nats-server does not start routing without a client listener.
+//
 // # Why two servers (the JetStream choice)
 //
 // nats-server requires every server of a routed cluster to share one JetStream
@@ -26,14 +29,14 @@
 // across a leaf node connection, so each relay's JetStream sits behind one:
 //   - each relay's JetStream works when it is alone (other relays down, links cut);
 //   - a client uses its own relay's JetStream with no options, and any other
-//     relay's as jetstream.WithDomain(thatShard) (the server maps
+//     relay's with jetstream.NewWithDomain(nc, thatShard) (the server maps
 //     $JS.<domain>.API.> and forwards it over the links);
 //   - nats-server denies the plain $JS.API.>, $KV.> and $OBJ.> subjects across a
 //     leaf connection whose ends have different domains, so two relays holding a
 //     bucket of the same name never both take the same write.
 //
 // A ledger that must have one truth across shards (character ownership) lives
-// in one chosen relay's domain and is reached by the others with WithDomain; its
+// in one chosen relay's domain and is reached by the others by domain; its
 // compare-and-swap (KV Update with the last revision) is then decided by a
 // single stream, synced on every write. While that relay is down the ledger
 // cannot be written, which stalls handoffs but never duplicates a character.
@@ -57,9 +60,11 @@
 // # Use
 //
 // Start, then the accessors, then Shutdown, from any goroutine; a Relay owns the
-// servers' goroutines and Shutdown waits for them. nats-server logs go to
-// Config.Logger at debug level (its warnings and errors at warn level); the
-// relay's own events are logged at info.
+// servers' goroutines and one watcher of its own, and Shutdown waits for them.
+// nats-server logs go to Config.Logger at debug level (its warnings and errors
+// at warn level); the relay's own events are logged at info: each listener
+// with its real address, links up and down (looked at every watchInterval),
+// start and stop.
 package relay
 
 import (
@@ -67,9 +72,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +100,9 @@ const (
 	// readyTimeout bounds how long Start waits for listeners and for the local
 	// server's leaf connection to its own link server.
 	readyTimeout = 10 * time.Second
+	// watchInterval is how often the relay looks at its links to log them
+	// coming and going.
+	watchInterval = 500 * time.Millisecond
 )
 
 // ErrConfig is what errors.Is finds in an error that Start returns for a
@@ -132,7 +142,9 @@ type Relay struct {
 
 	clientURL, clusterURL, leafURL string
 
-	stop sync.Once
+	quit    chan struct{} // closed by Shutdown: stops the watcher
+	watcher sync.WaitGroup
+	stop    sync.Once
 }
 
 // Start starts the relay and returns once the shard can connect to it and its
@@ -143,7 +155,7 @@ func Start(cfg Config) (*Relay, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	r := &Relay{cfg: cfg, log: cfg.Logger}
+	r := &Relay{cfg: cfg, log: cfg.Logger, quit: make(chan struct{})}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -215,7 +227,71 @@ func Start(cfg Config) (*Relay, error) {
 		r.log.Info("relay joining NATS as a leaf node", "nats", redact(leafRemote))
 	}
 	r.log.Info("relay started", "jetstream_domain", cfg.Shard, "store", cfg.StoreDir)
+	r.watcher.Add(1)
+	go r.watch()
 	return r, nil
+}
+
+// Peers lists the relays (by shard name) and NATS servers this relay is
+// linked to right now, sorted: routed relays, relays that are leaf nodes of
+// this one, and, with NATS set, the server it is a leaf node of.
+func (r *Relay) Peers() []string {
+	return slices.Sorted(maps.Keys(r.peers()))
+}
+
+// peers maps each peer's name to how it is linked: "route", "leaf" (a leaf
+// node of ours) or "nats" (the cluster we are a leaf node of).
+func (r *Relay) peers() map[string]string {
+	m := map[string]string{}
+	if r.link != nil {
+		if rz, err := r.link.Routez(nil); err == nil {
+			for _, ri := range rz.Routes {
+				m[strings.TrimSuffix(ri.RemoteName, linkSuffix)] = "route"
+			}
+		}
+		if lz, err := r.link.Leafz(nil); err == nil {
+			for _, li := range lz.Leafs {
+				if li.Name != r.cfg.Shard { // our own local server
+					m[li.Name] = "leaf"
+				}
+			}
+		}
+	}
+	if r.cfg.NATS != "" {
+		if lz, err := r.local.Leafz(nil); err == nil {
+			for _, li := range lz.Leafs {
+				m[strings.TrimSuffix(li.Name, linkSuffix)] = "nats"
+			}
+		}
+	}
+	return m
+}
+
+// watch logs links as they come and go, until Shutdown.
+func (r *Relay) watch() {
+	defer r.watcher.Done()
+	t := time.NewTicker(watchInterval)
+	defer t.Stop()
+	was := map[string]string{}
+	for {
+		now := r.peers()
+		for _, p := range slices.Sorted(maps.Keys(now)) {
+			if _, ok := was[p]; !ok {
+				r.log.Info("relay link up", "peer", p, "via", now[p])
+			}
+		}
+		for _, p := range slices.Sorted(maps.Keys(was)) {
+			if _, ok := now[p]; !ok {
+				r.log.Info("relay link down", "peer", p, "via", was[p])
+			}
+		}
+		was = now
+		select {
+		case <-r.quit:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // ClientURL is where the shard connects, as nats://host:port (loopback when
@@ -235,6 +311,8 @@ func (r *Relay) LeafURL() string { return r.leafURL }
 // once.
 func (r *Relay) Shutdown() {
 	r.stop.Do(func() {
+		close(r.quit)
+		r.watcher.Wait()
 		for _, s := range []*server.Server{r.local, r.link} {
 			if s != nil {
 				s.Shutdown()

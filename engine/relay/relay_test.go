@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -181,12 +182,17 @@ func waitRoute(t *testing.T, rs ...*Relay) time.Duration {
 func TestTwoRelaysCarryChat(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	a, _ := startRelay(t, Config{Shard: "A", Cluster: "127.0.0.1:0"})
+	a, alog := startRelay(t, Config{Shard: "A", Cluster: "127.0.0.1:0"})
 	started := time.Since(start)
 	start = time.Now()
-	b, _ := startRelay(t, Config{Shard: "B", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}})
+	b, blog := startRelay(t, Config{Shard: "B", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}})
 	waitRoute(t, a, b)
 	route := time.Since(start)
+	logShows(t, alog, `msg="relay link up" shard=A peer=B via=route`)
+	logShows(t, blog, `msg="relay link up" shard=B peer=A via=route`)
+	if !slices.Equal(a.Peers(), []string{"B"}) || !slices.Equal(b.Peers(), []string{"A"}) {
+		t.Fatalf("peers: A %v, B %v", a.Peers(), b.Peers())
+	}
 	if !strings.HasPrefix(a.ClientURL(), "nats://127.0.0.1:") || !strings.HasPrefix(a.ClusterURL(), "nats://127.0.0.1:") {
 		t.Fatalf("urls %q %q", a.ClientURL(), a.ClusterURL())
 	}
@@ -237,35 +243,29 @@ func TestWrongTokenIsRefused(t *testing.T) {
 	if n := x.link.NumRoutes(); n != 0 {
 		t.Fatalf("relay with the wrong token has %d routes", n)
 	}
-	if peers := routedTo(t, a); !slices.Equal(peers, []string{"B-link"}) {
-		t.Fatalf("A is routed to %v, want B's link server only", peers)
+	if peers := a.Peers(); !slices.Equal(peers, []string{"B"}) {
+		t.Fatalf("A is linked to %v, want B only", peers)
 	}
 	if !strings.Contains(alog.String(), `authentication error - User \"relay\"`) {
 		t.Fatalf("A's log does not show the refused route:\n%s", alog)
 	}
 }
 
-// routedTo lists the link servers that r has routes to (nats-server pools
-// several connections per peer, so NumRoutes counts more than peers).
-func routedTo(t *testing.T, r *Relay) []string {
+// logShows waits for a line in a relay's log.
+func logShows(t *testing.T, logs *logBuf, pattern string) {
 	t.Helper()
-	rz, err := r.link.Routez(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, ri := range rz.Routes {
-		if !slices.Contains(names, ri.RemoteName) {
-			names = append(names, ri.RemoteName)
+	re := regexp.MustCompile(pattern)
+	checkFor(t, waitLink, 20*time.Millisecond, func() error {
+		if !re.MatchString(logs.String()) {
+			return fmt.Errorf("no %q in the log:\n%s", pattern, logs)
 		}
-	}
-	slices.Sort(names)
-	return names
+		return nil
+	})
 }
 
 func TestRelayRestartsAndRelinks(t *testing.T) {
 	t.Parallel()
-	a, _ := startRelay(t, Config{Shard: "A", Cluster: "127.0.0.1:0"})
+	a, alog := startRelay(t, Config{Shard: "A", Cluster: "127.0.0.1:0"})
 	bcfg := Config{Shard: "B", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, StoreDir: t.TempDir()}
 	b, _ := startRelay(t, bcfg)
 	waitRoute(t, a, b)
@@ -287,13 +287,14 @@ func TestRelayRestartsAndRelinks(t *testing.T) {
 	}
 	nb.Close()
 
+	// The relay looks at its links every watchInterval: B's must have been
+	// seen up for its going down to be seen.
+	logShows(t, alog, `msg="relay link up" shard=A peer=B via=route`)
 	b.Shutdown()
-	checkFor(t, waitLink, 10*time.Millisecond, func() error {
-		if n := a.link.NumRoutes(); n != 0 {
-			return fmt.Errorf("A still has %d routes", n)
-		}
-		return nil
-	})
+	logShows(t, alog, `msg="relay link down" shard=A peer=B via=route`)
+	if n := a.link.NumRoutes(); n != 0 {
+		t.Fatalf("A still has %d routes", n)
+	}
 	start := time.Now()
 	b, _ = startRelay(t, bcfg)
 	waitRoute(t, a, b)
@@ -404,13 +405,15 @@ func TestLeafNodeOfAnotherCluster(t *testing.T) {
 		t.Fatalf("no leaf listener in the log:\n%s", alog)
 	}
 	start := time.Now()
-	c, _ := startRelay(t, Config{Shard: "C", NATS: a.LeafURL()})
+	c, clog := startRelay(t, Config{Shard: "C", NATS: a.LeafURL()})
 	na, nc := connect(t, a.ClientURL(), testToken), connect(t, c.ClientURL(), testToken)
 	ca := crosses(t, nc, na, chat)
 	ac := crosses(t, na, nc, chat)
 	t.Logf("leaf relay started and carried chat C→A in %s, then A→C in %s",
 		(time.Since(start) - ac).Round(time.Millisecond), ac.Round(time.Millisecond))
 	_ = ca
+	logShows(t, alog, `msg="relay link up" shard=A peer=C via=leaf`)
+	logShows(t, clog, `msg="relay link up" shard=C peer=A via=nats`)
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitLink)
 	defer cancel()
