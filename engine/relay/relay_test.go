@@ -268,10 +268,25 @@ func TestRelayRestartsAndRelinks(t *testing.T) {
 	a, alog := startRelay(t, Config{Shard: "A", Cluster: "127.0.0.1:0"})
 	bcfg := Config{Shard: "B", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, StoreDir: t.TempDir()}
 	b, _ := startRelay(t, bcfg)
+	bcfg.Listen = strings.TrimPrefix(b.ClientURL(), "nats://") // same port after the restart
 	waitRoute(t, a, b)
 	na := connect(t, a.ClientURL(), testToken)
 	nb := connect(t, b.ClientURL(), testToken)
 	crosses(t, nb, na, chat)
+
+	// B's shard stays connected through the restart, as a shard does: it
+	// reconnects by itself and its subscription comes back with it.
+	shard, err := nats.Connect(b.ClientURL(), nats.Token(testToken), nats.MaxReconnects(-1),
+		nats.ReconnectWait(20*time.Millisecond), nats.ReconnectJitter(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shard.Close()
+	shardSub, err := shard.SubscribeSync("shardmud.tell.B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shard.Flush()
 
 	// Something B's JetStream must still hold after the restart.
 	ctx, cancel := context.WithTimeout(context.Background(), waitLink)
@@ -304,6 +319,19 @@ func TestRelayRestartsAndRelinks(t *testing.T) {
 	crosses(t, na, nb, chat)
 	t.Logf("B restarted and routed to A in %s, chat crossed %s later",
 		route.Round(time.Millisecond), back.Round(time.Millisecond))
+
+	checkFor(t, waitLink, 10*time.Millisecond, func() error {
+		if !shard.IsConnected() {
+			return errors.New("B's shard has not reconnected")
+		}
+		return nil
+	})
+	crosses(t, shard, na, chat)
+	checkFor(t, waitLink, 10*time.Millisecond, func() error {
+		na.Publish("shardmud.tell.B", []byte("welcome back"))
+		_, err := shardSub.NextMsg(10 * time.Millisecond)
+		return err
+	})
 
 	js, _ = jetstream.New(nb)
 	kv, err = js.KeyValue(ctx, "owners")
