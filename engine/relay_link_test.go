@@ -66,7 +66,7 @@ func TestTwoRelays(t *testing.T) {
 	// West's relay restarts on the same store: the link returns, presence
 	// heals without anyone doing anything.
 	b.Shutdown()
-	b = startRelay(t, relay.Config{Shard: "west", Listen: hostPort(b.ClientURL()), Cluster: "127.0.0.1:0",
+	startRelay(t, relay.Config{Shard: "west", Listen: hostPort(b.ClientURL()), Cluster: "127.0.0.1:0",
 		Links: []string{a.ClusterURL()}, Token: token, StoreDir: bStore})
 	// Until west's client has reconnected, its chat stays on west (and
 	// says so); then it crosses again.
