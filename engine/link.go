@@ -200,11 +200,15 @@ func (s *Server) beat() {
 		}
 	}
 	s.link.send(subjectPresence, presenceMsg{Shard: s.cfg.Shard, Players: names})
+	elsewhere := 0
 	for shard, v := range s.others {
 		if time.Since(v.seen) > PresenceMissed*PresenceBeat {
 			delete(s.others, shard)
+			continue
 		}
+		elsewhere += len(v.players)
 	}
+	s.playersElsewhere.Store(int64(elsewhere))
 }
 
 // shards is the engine's side of world.Shards.

@@ -74,6 +74,15 @@ func TestLinkedShardsTalk(t *testing.T) {
 	}
 	waitWho(ann, "On shard west (1):\r\n  Bob")
 	waitWho(bob, "On shard east (1):\r\n  Ann")
+	// Listing sites see every shard's players.
+	checkFor(t, 3*PresenceBeat, func() error {
+		crawler := dial(t, east, "crawler")
+		crawler.send("MSSP-REQUEST")
+		if out := crawler.expect("MSSP-REPLY-END"); !strings.Contains(out, "PLAYERS\t2\r\n") {
+			return errors.New("MSSP PLAYERS is not the total of both shards yet")
+		}
+		return nil
+	})
 
 	ann.send("chat hello west")
 	bob.expect(`Ann@east chats, "hello west"`)

@@ -21,7 +21,7 @@ type msspVar struct {
 func (s *Server) msspVars() []msspVar {
 	vars := []msspVar{
 		{"NAME", []string{s.worldName}},
-		{"PLAYERS", []string{strconv.FormatInt(s.stats.players.Load(), 10)}},
+		{"PLAYERS", []string{strconv.FormatInt(s.stats.players.Load()+s.playersElsewhere.Load(), 10)}}, // every linked shard's
 		{"UPTIME", []string{strconv.FormatInt(s.stats.started.Unix(), 10)}},
 		{"CODEBASE", []string{"shardmud"}},
 	}

@@ -142,6 +142,9 @@ type Server struct {
 	conns        sync.WaitGroup
 	nextID       atomic.Uint64
 	mccpSessions atomic.Int64 // telnet sessions offered compression
+	// playersElsewhere is how many players the other linked shards have,
+	// as of the last presence beat (for MSSP's PLAYERS).
+	playersElsewhere atomic.Int64
 
 	// Engine-owned.
 	world         *world.World
