@@ -84,3 +84,24 @@ func TestMSSPPlainText(t *testing.T) {
 		}
 	}
 }
+
+// Channels turned off stay off across logins.
+func TestMutedChannelsRemembered(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, testConfig(t))
+	c := login(t, srv, "alice")
+	c.send("channels newbie off")
+	c.expect("You turn the newbie channel off.")
+	c.send("quit")
+	c.expectClosed()
+	c = connect(t, srv, "alice")
+	c.send("channels")
+	c.expect("newbie   off")
+	c.send("channels newbie on")
+	c.expect("You turn the newbie channel on.")
+	c.send("quit")
+	c.expectClosed()
+	c = connect(t, srv, "alice")
+	c.send("channels")
+	c.expect("newbie   on")
+}

@@ -15,6 +15,8 @@ type Prefs struct {
 	// Prompt is the prompt's format, "" for the plain "> "; see
 	// promptTokens.
 	Prompt string
+	// Muted are the channels turned off (the player's Muted, as saved).
+	Muted []string
 }
 
 // ChannelLink is a Link that also wants what is said on channels as data

@@ -528,9 +528,11 @@ func cmdChannels(c *Ctx) {
 			p.Muted = make(map[string]bool)
 		}
 		p.Muted[name] = true
+		c.W.touch(p) // remembered with the character
 		c.Send(fmt.Sprintf("You turn the %s channel off.", name))
 		return
 	}
 	delete(p.Muted, name)
+	c.W.touch(p)
 	c.Send(fmt.Sprintf("You turn the %s channel on.", name))
 }

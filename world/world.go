@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -389,6 +390,13 @@ func (p *Player) Record() PlayerRecord {
 // row is p's character row, without its items.
 func (p *Player) row() PlayerRecord {
 	rec := PlayerRecord{Name: p.Name, Role: p.Role, Attrs: copyAttrs(p.Attrs), Stats: p.Stats, Gold: p.Gold, Wimpy: p.Wimpy, Prefs: p.Prefs}
+	rec.Prefs.Muted = nil
+	for ch, off := range p.Muted {
+		if off {
+			rec.Prefs.Muted = append(rec.Prefs.Muted, ch)
+		}
+	}
+	slices.Sort(rec.Prefs.Muted)
 	if p.Room != nil {
 		rec.Room = p.Room.ID
 	}
@@ -425,6 +433,13 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 	}
 	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, Stats: rec.Stats, Gold: rec.Gold, Wimpy: rec.Wimpy, Prefs: rec.Prefs,
 		link: link, loginTick: w.tick}
+	for _, ch := range rec.Prefs.Muted {
+		if p.Muted == nil {
+			p.Muted = make(map[string]bool)
+		}
+		p.Muted[ch] = true
+	}
+	p.Prefs.Muted = nil     // p.Muted is the truth while playing
 	if p.Stats.Level == 0 { // a new character
 		p.Stats = NewStats()
 		p.Gold = max(p.Gold, StartingGold)

@@ -232,7 +232,7 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 	if err := json.Unmarshal([]byte(prefs), &pj); err != nil {
 		return nil, fmt.Errorf("load character %s: prefs: %w", name, err)
 	}
-	c.Record.Prefs = world.Prefs{Color: pj.Color, Prompt: pj.Prompt}
+	c.Record.Prefs = world.Prefs{Color: pj.Color, Prompt: pj.Prompt, Muted: pj.Muted}
 	// What the character carries, and what that holds, however deep.
 	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE carried(id) AS (
 			SELECT id FROM items WHERE holder_kind = 'player' AND holder = ?
@@ -430,11 +430,12 @@ func decodeStats(r *world.PlayerRecord, text string) error {
 
 // prefsJSON is the characters.prefs column.
 type prefsJSON struct {
-	Color  string `json:"color,omitempty"`
-	Prompt string `json:"prompt,omitempty"`
+	Color  string   `json:"color,omitempty"`
+	Prompt string   `json:"prompt,omitempty"`
+	Muted  []string `json:"muted,omitempty"`
 }
 
 func encodePrefs(p world.Prefs) string {
-	b, _ := json.Marshal(prefsJSON{Color: p.Color, Prompt: p.Prompt})
+	b, _ := json.Marshal(prefsJSON{Color: p.Color, Prompt: p.Prompt, Muted: p.Muted})
 	return string(b)
 }
