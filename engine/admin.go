@@ -415,7 +415,10 @@ func (s *Server) cmdUsers(c *world.Ctx) {
 			name = sess.player.Name
 		}
 		term := sess.door.Term()
-		client := term.Client
+		client := term.Client // from TTYPE, else what GMCP's Core.Hello said
+		if client == "" {
+			client = sess.gmcp.helloClient()
+		}
 		if client == "" {
 			client = "-"
 		}

@@ -47,7 +47,7 @@ func (s *session) gmcpIn(pkg string, data []byte) {
 		var hello struct{ Client, Version string }
 		if json.Unmarshal(data, &hello) == nil {
 			g.mu.Lock()
-			g.client = clip(hello.Client+" "+hello.Version, 64)
+			g.client = world.Clip(strings.TrimSpace(hello.Client+" "+hello.Version), 64)
 			g.mu.Unlock()
 		}
 	case "core.supports.set", "core.supports.add", "core.supports.remove":
@@ -75,11 +75,12 @@ func (s *session) gmcpIn(pkg string, data []byte) {
 	}
 }
 
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
+// helloClient is the client's name and version from Core.Hello, "" if it
+// sent none.
+func (g *gmcpState) helloClient() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.client
 }
 
 // subModules are the GMCP modules clients ask for apart from their

@@ -80,6 +80,9 @@ func TestGMCP(t *testing.T) {
 	c.sendGMCP("")
 	c.send("say still here")
 	c.expect(`You say, "still here"`)
+	// No TTYPE: users names the client as its Core.Hello did.
+	c.send("users")
+	c.expect("Mudlet 4.17")
 }
 
 // Compression is offered to at most MaxCompressed sessions at once; a

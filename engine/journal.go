@@ -190,19 +190,8 @@ func (s *Server) sampleOnline() {
 	s.journal.record(store.Event{Kind: "online", Details: map[string]any{"players": s.world.PlayerCount()}})
 }
 
-// left records a character leaving the world. who is a *world.Player or
-// the world.PlayerRecord it left.
-func (s *Server) left(who any, reason string) {
-	var name, room string
-	switch x := who.(type) {
-	case *world.Player:
-		name = x.Name
-		if x.Room != nil {
-			room = x.Room.ID
-		}
-	case world.PlayerRecord:
-		name, room = x.Name, x.Room
-	}
+// left records a character leaving the world from room.
+func (s *Server) left(name, room, reason string) {
 	key := world.PlayerKey(name)
 	since := s.online[key]
 	delete(s.online, key)

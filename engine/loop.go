@@ -170,7 +170,7 @@ func (s *Server) tick() {
 // queued for saving, and their connections closed after the message.
 func (s *Server) farewell() {
 	for _, p := range s.world.Players() {
-		s.left(p, "server shutdown")
+		s.left(p.Name, p.Room.ID, "server shutdown")
 		link := p.Link()
 		p.Send("{YThe server is shutting down. Your character has been saved.{x")
 		s.world.Remove(p)
@@ -191,7 +191,7 @@ type host struct{ s *Server }
 
 func (h host) Depart(rec world.PlayerRecord, link world.Link, reason string) {
 	h.s.departed[world.PlayerKey(rec.Name)] = &departure{rec: rec}
-	h.s.left(rec, reason)
+	h.s.left(rec.Name, rec.Room, reason)
 	if sess, ok := link.(*session); ok {
 		sess.player = nil
 		sess.inGame.Store(false)

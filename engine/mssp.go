@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -32,13 +33,7 @@ func (s *Server) msspVars() []msspVar {
 		vars = append(vars, msspVar{"SSH", []string{strconv.Itoa(addr.Port)}})
 	}
 	live := map[string]bool{"NAME": true, "PLAYERS": true, "UPTIME": true, "PORT": true}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range s.mssp {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(s.mssp)) {
 		if !live[name] {
 			vars = append(vars, msspVar{name, s.mssp[name]})
 		}

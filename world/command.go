@@ -124,12 +124,12 @@ func (w *World) Do(p *Player, line string) {
 			ctx.Outcome = "ok"
 		}
 		w.cfg.Host.Record(Event{Kind: "admin", Actor: p.Name, Target: ctx.Target, Room: room,
-			Details: map[string]any{"command": c.Name, "args": clip(args, 200), "outcome": clip(ctx.Outcome, 200)}})
+			Details: map[string]any{"command": c.Name, "args": Clip(args, 200), "outcome": Clip(ctx.Outcome, 200)}})
 	}
 }
 
-// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
-func clip(s string, n int) string {
+// Clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

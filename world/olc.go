@@ -54,13 +54,14 @@ func (w *World) RoomRef(from *Room, ref string) *Room {
 	return nil
 }
 
-// qualifyIn turns a key into an id in area a; ids pass through.
-func qualifyIn(a *Area, ref string) string {
-	ref = strings.ToLower(strings.TrimSpace(ref))
+// Qualify turns a reference into a full id: "square" in area thornwick is
+// "thornwick.square"; "whisperwood.edge" is already one. Area files,
+// scripts and builders' commands all name things this way.
+func Qualify(area, ref string) string {
 	if strings.Contains(ref, ".") {
 		return ref
 	}
-	return a.ID + "." + ref
+	return area + "." + ref
 }
 
 // slug makes a room key from a name: "The Old Mill" -> "the_old_mill".
@@ -311,7 +312,7 @@ func cmdExits(c *Ctx) {
 				return
 			}
 			i++
-			id := qualifyIn(r.Area, words[i])
+			id := Qualify(r.Area.ID, words[i]) // words are lower case already
 			if c.W.items[id] == nil {
 				c.Fail(fmt.Sprintf("There is no item prototype %s.", id))
 				return
@@ -347,7 +348,7 @@ func (w *World) protoRef(a *Area, ref string) (it *ItemProto, m *MobProto, probl
 	if !typed || kind != "item" && kind != "mob" {
 		kind, rest = "", ref
 	}
-	id := qualifyIn(a, rest)
+	id := Qualify(a.ID, rest)
 	if kind != "mob" {
 		it = w.items[id]
 	}

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -75,13 +76,7 @@ func (w *World) whoElsewhere() string {
 	}
 	others := w.cfg.Shards.Who()
 	var b strings.Builder
-	for _, shard := range slices.Sorted(func(yield func(string) bool) {
-		for k := range others {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, shard := range slices.Sorted(maps.Keys(others)) {
 		names := slices.Sorted(slices.Values(others[shard]))
 		fmt.Fprintf(&b, "\nOn shard %s (%d):", shard, len(names))
 		for _, n := range names {

@@ -493,7 +493,7 @@ func roomDoor(want func(*world.Exit) (closed, locked bool)) lua.LGFunction {
 func roomSpawnItem(L *lua.LState) int {
 	h := hostOf(L)
 	r := checkRoom(L, 1)
-	it, err := h.w.SpawnItem(r, qualify(r, L.CheckString(2)))
+	it, err := h.w.SpawnItem(r, world.Qualify(r.Area.ID, L.CheckString(2)))
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
@@ -504,22 +504,12 @@ func roomSpawnItem(L *lua.LState) int {
 func roomSpawnMob(L *lua.LState) int {
 	h := hostOf(L)
 	r := checkRoom(L, 1)
-	m, err := h.w.SpawnMob(r, qualify(r, L.CheckString(2)))
+	m, err := h.w.SpawnMob(r, world.Qualify(r.Area.ID, L.CheckString(2)))
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
 	L.Push(h.value(m))
 	return 1
-}
-
-// qualify lets scripts name prototypes of their room's area by key alone.
-func qualify(r *world.Room, proto string) string {
-	for i := 0; i < len(proto); i++ {
-		if proto[i] == '.' {
-			return proto
-		}
-	}
-	return r.Area.ID + "." + proto
 }
 
 // Mobiles.

@@ -385,7 +385,7 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 	for _, t := range todo {
 		area := t.def.id.value
 		for _, ex := range t.rd.exits {
-			id := qualify(area, ex.to.value)
+			id := world.Qualify(area, ex.to.value)
 			to := bp.Rooms[id]
 			if to == nil {
 				errs.add(t.def.file, ex.to.line, fmt.Sprintf("exit %s of room %s leads to %q, which does not exist", ex.dir, t.rd.key.value, ex.to.value))
@@ -394,7 +394,7 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 			e := &world.Exit{To: to, Door: ex.door, Closed: ex.closed, Locked: ex.locked, Hidden: ex.hidden,
 				StartClosed: ex.closed, StartLocked: ex.locked}
 			if ex.key.value != "" {
-				e.Key = qualify(area, ex.key.value)
+				e.Key = world.Qualify(area, ex.key.value)
 				if bp.Items[e.Key] == nil {
 					errs.add(t.def.file, ex.key.line, fmt.Sprintf("exit %s of room %s needs key %q, which is not defined", ex.dir, t.rd.key.value, ex.key.value))
 				}
@@ -403,7 +403,7 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 		}
 		place := func(kind world.SpawnKind, noun string, refs []str, defined func(string) bool) {
 			for _, ref := range refs {
-				id := qualify(area, ref.value)
+				id := world.Qualify(area, ref.value)
 				if !defined(id) {
 					errs.add(t.def.file, ref.line, fmt.Sprintf("room %s places %s %q, which is not defined", t.rd.key.value, noun, ref.value))
 					continue
@@ -430,15 +430,6 @@ func scriptPath(area, ref string) string {
 		ref = area + "/" + ref
 	}
 	return ref
-}
-
-// qualify turns a reference into a full id: "square" inside area thornwick
-// is "thornwick.square"; "whisperwood.edge" is already full.
-func qualify(area, ref string) string {
-	if strings.Contains(ref, ".") {
-		return ref
-	}
-	return area + "." + ref
 }
 
 func parseHelp(file string, data []byte, errs *errorList) []world.HelpTopic {

@@ -435,7 +435,7 @@ func (m *marshaller) ref(id, kind, what string) string {
 		}
 		out = key
 	}
-	if qualify(m.area.ID, out) != id || !utf8.ValidString(id) {
+	if world.Qualify(m.area.ID, out) != id || !utf8.ValidString(id) {
 		m.fail("%s names %s %q, which is not an id of the form <area>.<key>", what, kind, id)
 	}
 	return out

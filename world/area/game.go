@@ -90,7 +90,7 @@ func mobGame(file, area string, f map[string]*yaml.Node, p *world.MobProto, item
 		shop.Buys = number(file, sf["buys"], "buys", 0, 100, errs)
 	}
 	eachEntry(file, sf["sells"], errs, func(key str, v *yaml.Node) {
-		id := qualify(area, key.value)
+		id := world.Qualify(area, key.value)
 		if items[id] == nil {
 			errs.add(file, key.line, fmt.Sprintf("the shop sells %q, which is not an item prototype", key.value))
 			return
