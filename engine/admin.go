@@ -548,7 +548,7 @@ func (s *Server) cmdAudit(c *world.Ctx) {
 	}
 	c.Target = name
 	s.background(c.P, func() string {
-		time.Sleep(JournalFlush + 100*time.Millisecond) // let the journal catch up with the latest
+		s.journal.flush(5 * time.Second) // the latest commands, not only those written so far
 		entries, err := s.store.Audit(context.Background(), name, n)
 		if err != nil {
 			return "The database failed: " + err.Error()

@@ -22,9 +22,10 @@ type journal struct {
 	// problem is told when writing starts failing and when it works again.
 	problem func(err error)
 
-	ch   chan store.Event
-	stop chan struct{}
-	done chan struct{}
+	ch       chan store.Event
+	flushReq chan chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
 
 	written, dropped, failures atomic.Uint64
 }
@@ -32,9 +33,10 @@ type journal struct {
 func newJournal(st *store.Store, shard string, log *slog.Logger, problem func(error)) *journal {
 	return &journal{
 		store: st, shard: shard, log: log, problem: problem,
-		ch:   make(chan store.Event, JournalQueue),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		ch:       make(chan store.Event, JournalQueue),
+		flushReq: make(chan chan struct{}),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 }
 
@@ -53,6 +55,7 @@ func (j *journal) record(e store.Event) {
 func (j *journal) run() {
 	defer close(j.done)
 	var batch []store.Event
+	var waiting []chan struct{} // flush requests to answer
 	flush := time.NewTimer(JournalFlush)
 	defer flush.Stop()
 	retry := time.Duration(0)
@@ -68,6 +71,17 @@ func (j *journal) run() {
 				continue
 			}
 		case <-flush.C:
+		case done := <-j.flushReq:
+			// Everything recorded before the request is in j.ch already.
+			for drained := false; !drained; {
+				select {
+				case e := <-j.ch:
+					batch = append(batch, e)
+				default:
+					drained = true
+				}
+			}
+			waiting = append(waiting, done) // answered once this batch is written (or kept for a retry)
 		case <-j.stop:
 			for {
 				select {
@@ -81,6 +95,7 @@ func (j *journal) run() {
 				}
 			}
 		}
+		next := JournalFlush
 		if len(batch) > 0 {
 			if err := j.write(batch); err != nil {
 				if retry == 0 {
@@ -88,17 +103,37 @@ func (j *journal) run() {
 				}
 				retry = min(max(2*retry, time.Second), 30*time.Second)
 				j.log.Error("JOURNAL WRITE FAILED; events are kept and retried", "err", err, "retry_in", retry, "held", len(batch))
-				flush.Reset(retry)
-				continue
-			}
-			batch = batch[:0]
-			if retry > 0 {
-				retry = 0
-				j.log.Info("journal writes work again")
-				j.problem(nil)
+				next = retry
+			} else {
+				batch = batch[:0]
+				if retry > 0 {
+					retry = 0
+					j.log.Info("journal writes work again")
+					j.problem(nil)
+				}
 			}
 		}
-		flush.Reset(JournalFlush)
+		for _, done := range waiting {
+			close(done)
+		}
+		waiting = waiting[:0]
+		flush.Reset(next)
+	}
+}
+
+// flush has what was recorded so far written before it returns (or kept
+// for a retry, if the database fails), for readers that need the latest:
+// the audit command. It gives up after timeout.
+func (j *journal) flush(timeout time.Duration) {
+	done := make(chan struct{})
+	select {
+	case j.flushReq <- done:
+	case <-time.After(timeout):
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(timeout):
 	}
 }
 
