@@ -175,7 +175,8 @@ func TestUsersSaveAndAudit(t *testing.T) {
 	bob.reject("no such text", 300*time.Millisecond) // let the TTYPE cycle finish
 	bob.send("create bob password1")
 	bob.expect("Exits:")
-	dial(t, srv, "lurker") // still at the name prompt
+	lurker := dial(t, srv, "lurker") // still at the name prompt
+	lurker.expect("Name: ")
 
 	alice.send("users")
 	out := alice.expect("connection(s).")
