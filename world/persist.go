@@ -96,8 +96,16 @@ type Delta struct {
 	// AreaFiles are areas builders edited in the game, written out as area
 	// files by the host (nil Data: the edits were discarded).
 	AreaFiles []AreaFile
-	NextID    uint64 // counters to continue from
-	NextSeq   uint64
+	// Moves are handoffs, in the order they were made. A store folds them
+	// (FoldMoves) and applies them in two phases, so that a merged delta
+	// is right: MoveArrived and MoveHome before the rest of the delta
+	// (what the character did after it arrived comes in Players and
+	// Items, to apply over it), MoveLeaving and MoveGone after it (the row
+	// and items it left with are saved first; MoveGone then deletes the
+	// items).
+	Moves   []CharacterMove
+	NextID  uint64 // counters to continue from
+	NextSeq uint64
 }
 
 // AreaFile is an area's definition as builders left it, in the area file
@@ -110,13 +118,14 @@ type AreaFile struct {
 // Empty reports whether d changes nothing.
 func (d *Delta) Empty() bool {
 	return len(d.Players) == 0 && len(d.Items) == 0 && len(d.GoneItems) == 0 &&
-		len(d.Mobs) == 0 && len(d.GoneMobs) == 0 && len(d.Exits) == 0 && len(d.States) == 0 && d.Areas == nil && len(d.AreaFiles) == 0
+		len(d.Mobs) == 0 && len(d.GoneMobs) == 0 && len(d.Exits) == 0 && len(d.States) == 0 && d.Areas == nil && len(d.AreaFiles) == 0 &&
+		len(d.Moves) == 0
 }
 
 // Size is the number of rows d writes.
 func (d *Delta) Size() int {
 	return len(d.Players) + len(d.Items) + len(d.GoneItems) + len(d.Mobs) +
-		len(d.GoneMobs) + len(d.Exits) + len(d.States) + len(d.AreaFiles)
+		len(d.GoneMobs) + len(d.Exits) + len(d.States) + len(d.AreaFiles) + len(d.Moves)
 }
 
 // Snapshot is a saved world to continue from: everything that is not a
@@ -554,6 +563,7 @@ func (w *World) Rooms() []*Room {
 // alone has the effect of writing both in order: what a writer that fell
 // behind does with the deltas that queued up.
 func (d *Delta) Merge(later *Delta) {
+	d.mergeMoves(later.Moves)
 	d.Players = mergeBy(d.Players, later.Players, func(r PlayerRecord) string { return PlayerKey(r.Name) })
 	gone := make(map[string]bool, len(later.GoneItems)+len(later.GoneMobs))
 	for _, id := range later.GoneItems {

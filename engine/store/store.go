@@ -138,6 +138,8 @@ var migrations = []string{
 	CREATE INDEX items_by_holder ON items (holder_kind, holder);
 	ALTER TABLE mobs ADD COLUMN hp INTEGER NOT NULL DEFAULT 0;      -- 0: full health
 	ALTER TABLE mobs ADD COLUMN stock TEXT NOT NULL DEFAULT '{}';   -- JSON: a shopkeeper's stock by item prototype`,
+	// 7: handoffs between shards.
+	`ALTER TABLE characters ADD COLUMN residence TEXT NOT NULL DEFAULT ''; -- '' = lives here; otherwise JSON {"state":"leaving"|"arriving"|"away","peer":"<shard>","id":"<handoff id>"}`,
 }
 
 // SchemaVersion is the version this binary writes.
@@ -200,18 +202,65 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Character is a stored account with its last saved state.
 type Character struct {
-	Hash   []byte
-	Record world.PlayerRecord
+	Hash      []byte
+	Record    world.PlayerRecord
+	Residence Residence
 }
+
+// Residence is where a character lives, as this shard's handoffs left it
+// (see world.CharacterMove).
+type Residence struct {
+	State string // "" (lives here), ResidenceLeaving, ResidenceArriving or ResidenceAway
+	Peer  string // the other shard
+	ID    string // the handoff's id
+}
+
+// Residence states.
+const (
+	ResidenceLeaving  = "leaving"  // crossing to Peer: the row and items stay until the ledger decides
+	ResidenceArriving = "arriving" // came from Peer, until the ledger confirms it
+	ResidenceAway     = "away"     // lives on Peer: the row keeps its name and password, without items
+)
+
+// residenceJSON is the characters.residence column (empty for living
+// here).
+type residenceJSON struct {
+	State string `json:"state"`
+	Peer  string `json:"peer"`
+	ID    string `json:"id"`
+}
+
+func (r Residence) column() string {
+	if r.State == "" {
+		return ""
+	}
+	b, _ := json.Marshal(residenceJSON(r))
+	return string(b)
+}
+
+func parseResidence(text string) (Residence, error) {
+	if text == "" {
+		return Residence{}, nil
+	}
+	var rj residenceJSON
+	err := json.Unmarshal([]byte(text), &rj)
+	return Residence(rj), err
+}
+
+// carried lists, as the table carried(id), the items a character (the
+// query's first parameter, a name key) holds, however deep.
+const carried = `WITH RECURSIVE carried(id) AS (
+			SELECT id FROM items WHERE holder_kind = 'player' AND holder = ?
+			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))`
 
 // Character loads name (any case) with what it carries.
 func (s *Store) Character(ctx context.Context, name string) (*Character, error) {
 	var c Character
-	var role, hash, attrs, stats, prefs string
+	var role, hash, attrs, stats, prefs, residence string
 	key := strings.ToLower(name)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT name, password_hash, role, room, attrs, level, exp, gold, stats, prefs FROM characters WHERE name_key = ?`,
-		key).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &attrs, &c.Record.Stats.Level, &c.Record.Stats.Exp, &c.Record.Gold, &stats, &prefs)
+		`SELECT name, password_hash, role, room, attrs, level, exp, gold, stats, prefs, residence FROM characters WHERE name_key = ?`,
+		key).Scan(&c.Record.Name, &hash, &role, &c.Record.Room, &attrs, &c.Record.Stats.Level, &c.Record.Stats.Exp, &c.Record.Gold, &stats, &prefs, &residence)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -233,10 +282,11 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 		return nil, fmt.Errorf("load character %s: prefs: %w", name, err)
 	}
 	c.Record.Prefs = world.Prefs{Color: pj.Color, Prompt: pj.Prompt, Muted: pj.Muted}
+	if c.Residence, err = parseResidence(residence); err != nil {
+		return nil, fmt.Errorf("load character %s: residence: %w", name, err)
+	}
 	// What the character carries, and what that holds, however deep.
-	rows, err := s.db.QueryContext(ctx, `WITH RECURSIVE carried(id) AS (
-			SELECT id FROM items WHERE holder_kind = 'player' AND holder = ?
-			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))
+	rows, err := s.db.QueryContext(ctx, carried+`
 		SELECT i.id, i.proto, i.holder_kind, i.holder, i.seq, i.spawn, i.slot, i.name, s.state FROM items i JOIN carried USING (id)
 		LEFT JOIN script_state s ON s.entity = 'item:' || i.id
 		ORDER BY i.seq`, key)
@@ -264,6 +314,45 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 		return nil, fmt.Errorf("load character %s: items: %w", name, err)
 	}
 	return &c, nil
+}
+
+// CharacterItems counts the items name (any case) holds, however deep.
+func (s *Store) CharacterItems(ctx context.Context, name string) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, carried+` SELECT count(*) FROM carried`, strings.ToLower(name)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("items of %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// Transit is a character in the middle of a handoff.
+type Transit struct {
+	Name      string
+	Residence Residence
+}
+
+// InTransit lists the characters leaving or arriving, by name key: at
+// boot, the host asks the ledger how each of their handoffs ended.
+func (s *Store) InTransit(ctx context.Context) ([]Transit, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, residence FROM characters
+		WHERE json_extract(nullif(residence, ''), '$.state') IN (?, ?) ORDER BY name_key`, ResidenceLeaving, ResidenceArriving)
+	if err != nil {
+		return nil, fmt.Errorf("characters in transit: %w", err)
+	}
+	defer rows.Close()
+	var out []Transit
+	for rows.Next() {
+		var t Transit
+		var residence string
+		if err := rows.Scan(&t.Name, &residence); err != nil {
+			return nil, fmt.Errorf("characters in transit: %w", err)
+		}
+		if t.Residence, err = parseResidence(residence); err != nil {
+			return nil, fmt.Errorf("characters in transit: %s: %w", t.Name, err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // Exists reports whether a character called name exists.

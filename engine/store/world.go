@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,10 +57,20 @@ func (p *stmts) close() {
 	}
 }
 
+// upsertItem writes an item whole, whether it exists or not.
+const upsertItem = `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn, slot, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, holder_kind = excluded.holder_kind,
+			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn, slot = excluded.slot, name = excluded.name`
+
 func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 	now := time.Now().Unix()
 	ps := &stmts{tx: tx}
 	defer ps.close()
+	moves := world.FoldMoves(d.Moves)
+	before, err := earlyMoves(ctx, tx, ps, moves, now)
+	if err != nil {
+		return err
+	}
 	if len(d.Players) > 0 {
 		st := ps.prepare(ctx, `UPDATE characters SET role = ?, room = ?, attrs = ?, level = ?, exp = ?, gold = ?, stats = ?, prefs = ?, saved_at = ? WHERE name_key = ?`)
 		if ps.err != nil {
@@ -73,9 +84,7 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 		}
 	}
 	if len(d.Items) > 0 {
-		st := ps.prepare(ctx, `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn, slot, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, holder_kind = excluded.holder_kind,
-			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn, slot = excluded.slot, name = excluded.name`)
+		st := ps.prepare(ctx, upsertItem)
 		if ps.err != nil {
 			return ps.err
 		}
@@ -159,7 +168,13 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 			return err
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('next_id', ?), ('next_seq', ?), ('saved_at', ?)
+	if err := dropBefore(ctx, tx, before, d.Items); err != nil {
+		return err
+	}
+	if err := lateMoves(ctx, tx, moves); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('next_id', ?), ('next_seq', ?), ('saved_at', ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 		strconv.FormatUint(d.NextID, 10), strconv.FormatUint(d.NextSeq, 10), strconv.FormatInt(now, 10))
 	return err
@@ -184,6 +199,170 @@ func deleteGone(ctx context.Context, ps *stmts, table, kind string, ids []uint64
 		}
 	}
 	return nil
+}
+
+// earlyMoves saves a delta's arrivals and homecomings, before the rest of
+// it. It returns what each arriving character held here before, for
+// dropBefore to delete after the rest: the delta may be merged from deltas
+// that moved some of it away first.
+func earlyMoves(ctx context.Context, tx *sql.Tx, ps *stmts, moves []world.CharacterMove, now int64) (map[string][]uint64, error) {
+	var before map[string][]uint64
+	for _, m := range moves {
+		key := world.PlayerKey(m.Name)
+		switch m.Kind {
+		case world.MoveArrived:
+			held, err := heldBy(ctx, tx, key)
+			if err != nil {
+				return nil, fmt.Errorf("character %s arriving: %w", m.Name, err)
+			}
+			if before == nil {
+				before = make(map[string][]uint64)
+			}
+			before[key] = append(before[key], held...)
+			if err := arrive(ctx, tx, ps, m, now); err != nil {
+				return nil, fmt.Errorf("character %s arriving: %w", m.Name, err)
+			}
+		case world.MoveHome:
+			if _, err := tx.ExecContext(ctx, `UPDATE characters SET residence = '' WHERE name_key = ?`, key); err != nil {
+				return nil, fmt.Errorf("character %s home: %w", m.Name, err)
+			}
+		}
+	}
+	return before, nil
+}
+
+// arrive writes the character m brings over whatever row it had, with its
+// items and their script state. The row keeps when it was created and
+// last logged in here.
+func arrive(ctx context.Context, tx *sql.Tx, ps *stmts, m world.CharacterMove, now int64) error {
+	r := m.Record
+	res := Residence{State: ResidenceArriving, Peer: m.Peer, ID: m.ID}
+	if m.Settled {
+		res = Residence{}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO characters (name_key, name, password_hash, role, room, attrs, level, exp, gold, stats, prefs, residence, created_at, saved_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, role = excluded.role,
+		room = excluded.room, attrs = excluded.attrs, level = excluded.level, exp = excluded.exp, gold = excluded.gold,
+		stats = excluded.stats, prefs = excluded.prefs, residence = excluded.residence, saved_at = excluded.saved_at`,
+		world.PlayerKey(m.Name), r.Name, string(m.Hash), r.Role.String(), r.Room, attrsJSON(r.Attrs), r.Stats.Level, r.Stats.Exp, r.Gold,
+		encodeStats(*r), encodePrefs(r.Prefs), res.column(), now, now)
+	if err != nil {
+		return err
+	}
+	if len(r.Items) == 0 {
+		return nil
+	}
+	item := ps.prepare(ctx, upsertItem)
+	put := ps.prepare(ctx, `INSERT INTO script_state (entity, state) VALUES (?, ?)
+		ON CONFLICT (entity) DO UPDATE SET state = excluded.state`)
+	del := ps.prepare(ctx, `DELETE FROM script_state WHERE entity = ?`)
+	if ps.err != nil {
+		return ps.err
+	}
+	for _, it := range r.Items {
+		if _, err := item.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot, it.Name); err != nil {
+			return fmt.Errorf("item %d: %w", it.ID, err)
+		}
+		entity := "item:" + strconv.FormatUint(it.ID, 10)
+		if data := r.States[it.ID]; data != nil {
+			_, err = put.ExecContext(ctx, entity, string(data))
+		} else {
+			_, err = del.ExecContext(ctx, entity)
+		}
+		if err != nil {
+			return fmt.Errorf("script state of item %d: %w", it.ID, err)
+		}
+	}
+	return nil
+}
+
+// dropBefore deletes what arriving characters held before they arrived
+// (before, by character), with what that holds by now, however deep. An
+// item the delta writes (a merged delta's: the character put it down
+// before it last left) stays where the delta puts it, with what it holds.
+func dropBefore(ctx context.Context, tx *sql.Tx, before map[string][]uint64, items []world.ItemRecord) error {
+	if len(before) == 0 {
+		return nil
+	}
+	moved := make(map[uint64]bool, len(items))
+	for _, it := range items {
+		moved[it.ID] = true
+	}
+	for key, held := range before {
+		held = slices.DeleteFunc(held, func(id uint64) bool { return moved[id] })
+		if err := deleteItems(ctx, tx, held); err != nil {
+			return fmt.Errorf("character %s's items before it arrived: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// lateMoves saves a delta's leavings and departures, after the rest of it.
+func lateMoves(ctx context.Context, tx *sql.Tx, moves []world.CharacterMove) error {
+	for _, m := range moves {
+		key := world.PlayerKey(m.Name)
+		switch m.Kind {
+		case world.MoveLeaving:
+			res := Residence{State: ResidenceLeaving, Peer: m.Peer, ID: m.ID}
+			if _, err := tx.ExecContext(ctx, `UPDATE characters SET residence = ? WHERE name_key = ?`, res.column(), key); err != nil {
+				return fmt.Errorf("character %s leaving: %w", m.Name, err)
+			}
+		case world.MoveGone:
+			res := Residence{State: ResidenceAway, Peer: m.Peer, ID: m.ID}
+			r, err := tx.ExecContext(ctx, `UPDATE characters SET residence = ? WHERE name_key = ?`, res.column(), key)
+			if err != nil {
+				return fmt.Errorf("character %s gone: %w", m.Name, err)
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				continue
+			}
+			held, err := heldBy(ctx, tx, key)
+			if err == nil {
+				err = deleteItems(ctx, tx, held)
+			}
+			if err != nil {
+				return fmt.Errorf("character %s gone: items: %w", m.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// heldBy lists the items the character key holds itself (not those in
+// its containers).
+func heldBy(ctx context.Context, tx *sql.Tx, key string) ([]uint64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM items WHERE holder_kind = 'player' AND holder = ?`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []uint64
+	for rows.Next() {
+		var id uint64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// deleteItems deletes the items ids, what they contain however deep, and
+// the script state of them all.
+func deleteItems(ctx context.Context, tx *sql.Tx, ids []uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, _ := json.Marshal(ids)
+	const tree = `WITH RECURSIVE tree(id) AS (
+			SELECT value FROM json_each(?)
+			UNION SELECT i.id FROM items i JOIN tree t ON i.holder_kind = 'item' AND i.holder = CAST(t.id AS TEXT)) `
+	if _, err := tx.ExecContext(ctx, tree+`DELETE FROM script_state WHERE entity IN (SELECT 'item:' || id FROM tree)`, string(list)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, tree+`DELETE FROM items WHERE id IN (SELECT id FROM tree)`, string(list))
+	return err
 }
 
 func attrsJSON(a map[string]float64) string {
