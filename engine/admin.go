@@ -411,8 +411,11 @@ func (s *Server) cmdUsers(c *world.Ctx) {
 	now := time.Now()
 	for _, sess := range sessions {
 		name := "(logging in)"
-		if sess.player != nil {
+		switch {
+		case sess.player != nil:
 			name = sess.player.Name
+		case sess.route != "":
+			name = sess.charName + "@" + sess.route
 		}
 		term := sess.door.Term()
 		client := term.Client // from TTYPE, else what GMCP's Core.Hello said

@@ -184,7 +184,7 @@ func roomInfo(r *world.Room) map[string]any {
 	exits := make(map[string]uint32)
 	for d, ex := range r.Exits {
 		if ex != nil && ex.Visible() {
-			exits[world.Dir(d).Short()] = roomNum(ex.To)
+			exits[world.Dir(d).Short()] = crc32.ChecksumIEEE([]byte(ex.Target())) // a portal's is shard:room
 		}
 	}
 	return map[string]any{"num": roomNum(r), "id": r.ID, "name": r.Name, "area": r.Area.Name, "exits": exits}

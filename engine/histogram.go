@@ -60,10 +60,7 @@ func (h *histogram) buckets() [][2]uint64 {
 
 // quantile returns the upper bound of the bucket holding quantile q.
 func (h *histogram) quantile(q float64) time.Duration {
-	var total uint64
-	for i := range h.counts {
-		total += h.counts[i].Load()
-	}
+	total := h.count()
 	if total == 0 {
 		return 0
 	}
@@ -76,4 +73,13 @@ func (h *histogram) quantile(q float64) time.Duration {
 		}
 	}
 	return time.Duration(h.max.Load())
+}
+
+// count is how many durations were observed.
+func (h *histogram) count() uint64 {
+	var total uint64
+	for i := range h.counts {
+		total += h.counts[i].Load()
+	}
+	return total
 }

@@ -50,14 +50,16 @@ type tellMsg struct {
 
 type presenceMsg struct {
 	Shard   string   `json:"shard"`
+	Boot    string   `json:"boot"`
 	Players []string `json:"players"`
 }
 
-// shardView is what this shard knows of another: who is there, and when
-// it was last heard.
+// shardView is what this shard knows of another: who is there, which
+// process it is, and when it was last heard.
 type shardView struct {
 	players []string
 	keys    map[string]bool
+	boot    string
 	seen    time.Time
 }
 
@@ -74,13 +76,15 @@ type link struct {
 	up      atomic.Bool
 	out     chan outMsg
 	dropped atomic.Uint64
+	stop    chan struct{} // closed by close: run sends what is queued and ends
 	done    chan struct{}
 }
 
 // startLink connects to the relay at url (retrying in the background for
 // as long as it takes) and subscribes.
 func (s *Server) startLink(url, token string) error {
-	l := &link{srv: s, log: s.log.With("relay", url), out: make(chan outMsg, LinkQueue), done: make(chan struct{})}
+	l := &link{srv: s, log: s.log.With("relay", url), out: make(chan outMsg, LinkQueue),
+		stop: make(chan struct{}), done: make(chan struct{})}
 	opts := []nats.Option{
 		nats.Name("shardmud " + s.cfg.Shard),
 		nats.RetryOnFailedConnect(true),
@@ -130,6 +134,20 @@ func (s *Server) startLink(url, token string) error {
 			s.post(event{kind: evFunc, fn: func() { s.heardShard(p, now) }})
 		},
 	}
+	subs[subjectHandoff+shard] = func(m *nats.Msg) { go s.receiveHandoff(m) }
+	subs[subjectAttach+shard] = func(m *nats.Msg) { go s.receiveAttach(m) }
+	subs[subjectIn+shard] = func(m *nats.Msg) {
+		var in inMsg
+		if json.Unmarshal(m.Data, &in) == nil {
+			s.toOwner(in)
+		}
+	}
+	subs[subjectOut+shard] = func(m *nats.Msg) {
+		var out connMsg
+		if json.Unmarshal(m.Data, &out) == nil && out.From != "" {
+			s.fromOwner(out)
+		}
+	}
 	for subject, h := range subs {
 		if _, err := nc.Subscribe(subject, h); err != nil {
 			nc.Close()
@@ -137,18 +155,50 @@ func (s *Server) startLink(url, token string) error {
 		}
 	}
 	s.link = l
+	s.ledger = &ledger{nc: nc, domain: s.cfg.Ledger}
 	go l.run()
 	return nil
 }
 
-// run sends what the loop queued.
+// run sends what is queued. Sessions' writers and relay callbacks queue
+// too, not only the loop, so out is never closed: stop ends run, which
+// sends what was queued by then.
 func (l *link) run() {
 	defer close(l.done)
-	for m := range l.out {
+	publish := func(m outMsg) {
 		if err := l.nc.Publish(m.subject, m.data); err != nil {
 			l.dropped.Add(1)
 		}
 	}
+	for {
+		select {
+		case m := <-l.out:
+			publish(m)
+		case <-l.stop:
+			for {
+				select {
+				case m := <-l.out:
+					publish(m)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// request asks another shard something and waits for its answer, from a
+// goroutine that is not the loop.
+func (l *link) request(subject string, req, reply any, timeout time.Duration) error {
+	data, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	m, err := l.nc.Request(subject, data, timeout)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(m.Data, reply)
 }
 
 // send queues a message; false if the link is down or the queue full.
@@ -170,7 +220,7 @@ func (l *link) send(subject string, v any) bool {
 }
 
 func (l *link) close() {
-	close(l.out)
+	close(l.stop)
 	<-l.done
 	if l.up.Load() {
 		l.nc.FlushTimeout(time.Second) // what was queued gets out, if it can
@@ -180,11 +230,15 @@ func (l *link) close() {
 
 // heardShard records another shard's presence. Loop only.
 func (s *Server) heardShard(p presenceMsg, at time.Time) {
-	v := &shardView{players: p.Players, keys: make(map[string]bool, len(p.Players)), seen: at}
+	v := &shardView{players: p.Players, keys: make(map[string]bool, len(p.Players)), boot: p.Boot, seen: at}
 	for _, n := range p.Players {
 		v.keys[world.PlayerKey(n)] = true
 	}
+	was := s.others[p.Shard]
 	s.others[p.Shard] = v
+	if was == nil || was.boot != p.Boot {
+		s.shardBack(p.Shard, p.Boot, was != nil)
+	}
 }
 
 // beat announces who is on this shard and forgets shards not heard for
@@ -199,11 +253,12 @@ func (s *Server) beat() {
 			names = append(names, p.Name)
 		}
 	}
-	s.link.send(subjectPresence, presenceMsg{Shard: s.cfg.Shard, Players: names})
+	s.link.send(subjectPresence, presenceMsg{Shard: s.cfg.Shard, Boot: s.boot, Players: names})
 	elsewhere := 0
 	for shard, v := range s.others {
 		if time.Since(v.seen) > PresenceMissed*PresenceBeat {
 			delete(s.others, shard)
+			s.shardLost(shard)
 			continue
 		}
 		elsewhere += len(v.players)

@@ -23,7 +23,10 @@ type event struct {
 	s    *session
 	line string
 	rec  world.PlayerRecord
-	fn   func()
+	// arriving: rec crossed from another shard, and the room is told
+	// this rather than of a login.
+	arriving string
+	fn       func()
 }
 
 // loop is the engine goroutine: commands run as they arrive, the tick runs
@@ -84,8 +87,13 @@ func (s *Server) handle(ev event) {
 	switch ev.kind {
 	case evEnter:
 		rec := ev.rec
-		if newer, ok := s.departed[world.PlayerKey(rec.Name)]; ok {
+		if newer, ok := s.departed[world.PlayerKey(rec.Name)]; ok && ev.arriving == "" {
 			rec = newer.rec
+		}
+		if _, ok := s.crossings[world.PlayerKey(rec.Name)]; ok {
+			sess.Send("{YYour character is crossing between shards just now; log in again in a moment.{x")
+			sess.Close("character crossing")
+			return
 		}
 		if p := s.world.Player(rec.Name); p != nil {
 			if old, ok := p.Link().(*session); ok && old != sess {
@@ -93,7 +101,12 @@ func (s *Server) handle(ev event) {
 				old.inGame.Store(false)
 			}
 		}
-		sess.player = s.world.Enter(rec, sess)
+		if ev.arriving != "" {
+			sess.player = s.world.HandIn(rec, sess, ev.arriving)
+		} else {
+			sess.player = s.world.Enter(rec, sess)
+		}
+		sess.charName = rec.Name
 		sess.log.Info("entered world", "name", rec.Name)
 		s.entered(sess)
 		sess.gmcp.mu.Lock()
@@ -101,8 +114,9 @@ func (s *Server) handle(ev event) {
 		sess.gmcp.mu.Unlock()
 		s.replayNotices(sess.player)
 	case evLine:
-		if sess.player == nil { // quit or taken over meanwhile
+		if sess.player == nil { // quit, taken over, elsewhere or crossing
 			<-sess.credits
+			s.relayLine(sess, ev.line)
 			return
 		}
 		if sess.ran >= CommandsPerTick || len(sess.pending) > 0 {
@@ -116,7 +130,11 @@ func (s *Server) handle(ev event) {
 			sess.player = nil
 			sess.log.Info("link lost", "name", p.Name)
 		}
-		sess.pending = nil
+		if sess.route != "" {
+			s.link.send(subjectIn+sess.route, inMsg{PID: sess.pid, Gone: true})
+			sess.route = ""
+		}
+		sess.pending, sess.held = nil, nil
 	case evFunc:
 		ev.fn()
 	}
@@ -177,9 +195,14 @@ func (s *Server) farewell() {
 		if sess, ok := link.(*session); ok {
 			sess.player = nil
 			sess.inGame.Store(false)
+			if d, ok := sess.door.(*remoteDoor); ok { // the connection waits for this shard to return
+				d.quiet.Store(true)
+				d.send(connMsg{Kind: connWait})
+			}
 			sess.Close("server shutdown")
 		}
 	}
+	s.farewellElsewhere()
 	s.snapshot()
 	s.flushCommandCounts()
 	s.journal.record(store.Event{Kind: "online", Details: map[string]any{"players": 0}})

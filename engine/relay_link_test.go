@@ -42,22 +42,8 @@ func TestTwoRelays(t *testing.T) {
 	}
 	east, west := shard("east", a), shard("west", b)
 	ann, bob := login(t, east, "ann"), login(t, west, "bob")
-	whoShows := func(c *client, want string) {
-		t.Helper()
-		deadline := time.Now().Add(6 * PresenceBeat)
-		for {
-			c.send("who")
-			if out := c.expect("Players in") + c.expect("> "); strings.Contains(out, want) {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: who never showed %q", c.name, want)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	whoShows(ann, "On shard west (1):\r\n  Bob")
-	whoShows(bob, "On shard east (1):\r\n  Ann")
+	whoShows(t, ann, "On shard west (1):\r\n  Bob")
+	whoShows(t, bob, "On shard east (1):\r\n  Ann")
 	ann.send("chat over the route")
 	bob.expect(`Ann@east chats, "over the route"`)
 	bob.send("tell ann and back")
@@ -83,7 +69,23 @@ func TestTwoRelays(t *testing.T) {
 			t.Fatal("chat never crossed again after west's relay restarted")
 		}
 	}
-	whoShows(ann, "On shard west (1):\r\n  Bob")
+	whoShows(t, ann, "On shard west (1):\r\n  Bob")
+}
+
+// whoShows asks who until its answer contains want, for a few beats.
+func whoShows(t testing.TB, c *client, want string) {
+	t.Helper()
+	deadline := time.Now().Add(6 * PresenceBeat)
+	for {
+		c.send("who")
+		if out := c.expect("Players in") + c.expect("> "); strings.Contains(out, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: who never showed %q", c.name, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // A shard with the wrong secret is refused by its relay: it plays alone

@@ -27,7 +27,8 @@ type saver struct {
 
 	mu     sync.Mutex
 	queue  []*world.Delta
-	queued uint64 // sequence number of the last delta put
+	queued uint64        // sequence number of the last delta put
+	wrote  chan struct{} // closed (and replaced) each time written moves
 	wake   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
@@ -48,9 +49,10 @@ type saver struct {
 func newSaver(st *store.Store, log *slog.Logger, problem func(error)) *saver {
 	return &saver{
 		store: st, log: log, problem: problem,
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		wake:  make(chan struct{}, 1),
+		wrote: make(chan struct{}),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
 	}
 }
 
@@ -126,7 +128,38 @@ func (sv *saver) flush() error {
 	}
 	sv.written.Store(sv.heldSeq)
 	sv.held = nil
+	sv.mu.Lock()
+	close(sv.wrote)
+	sv.wrote = make(chan struct{})
+	sv.mu.Unlock()
 	return nil
+}
+
+// last is the sequence number of the last delta put.
+func (sv *saver) last() uint64 {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.queued
+}
+
+// await waits until the delta seq is on disk; false if timeout passes
+// first. Any goroutine may wait.
+func (sv *saver) await(seq uint64, timeout time.Duration) bool {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		sv.mu.Lock()
+		wrote := sv.wrote
+		sv.mu.Unlock()
+		if sv.written.Load() >= seq {
+			return true
+		}
+		select {
+		case <-wrote:
+		case <-t.C:
+			return false
+		}
+	}
 }
 
 func (sv *saver) write(d *world.Delta) error {

@@ -56,7 +56,11 @@ type Config struct {
 	ExportDir    string        // where export writes area files; default "world-export"
 	Relay        string        // this shard's relay (nats://host:port); "" plays alone
 	RelayToken   string        // the relay's secret
-	CombatRound  time.Duration // length of a combat round; default 2s
+	Ledger       string        // the shard whose relay keeps the ownership ledger; default this one
+	// Chaos pauses every handoff at this step (ChaosSteps), for the chaos
+	// test; "" for none.
+	Chaos       string
+	CombatRound time.Duration // length of a combat round; default 2s
 	// MaxCompressed is how many telnet sessions are offered MCCP at once
 	// (each costs about 0.8 MiB while compressing); default 256, -1 none.
 	MaxCompressed int
@@ -87,6 +91,9 @@ func (c *Config) defaults() {
 	}
 	if c.Shard == "" {
 		c.Shard = "main"
+	}
+	if c.Ledger == "" {
+		c.Ledger = c.Shard
 	}
 	switch {
 	case c.MaxCompressed == 0:
@@ -139,6 +146,9 @@ type Server struct {
 
 	mu           sync.Mutex
 	sessions     map[*session]struct{}
+	pids         map[string]*session    // the same, by pid, for what other shards send them
+	remotes      map[string]*remoteDoor // sessions played here for connections elsewhere, by the connection's pid
+	boot         string                 // this process, to other shards: random
 	conns        sync.WaitGroup
 	nextID       atomic.Uint64
 	mccpSessions atomic.Int64 // telnet sessions offered compression
@@ -160,6 +170,10 @@ type Server struct {
 	discarded     []string               // areas whose in-game edits were discarded, for the next snapshot
 	link          *link                  // to the other shards; nil without a relay
 	others        map[string]*shardView  // the other shards, as last heard (loop only)
+	ledger        *ledger                // who owns characters that cross; nil without a relay
+	crossings     map[string]*crossing   // characters on their way out, by key
+	moves         []world.CharacterMove  // residence changes for the next delta
+	afterSave     []func(seq uint64)     // told the delta that carries what changed so far
 	online        map[string]onlineSince // characters in the world: since when, and how they came
 	commandCounts map[cmdKey]int         // commands since the journal last had them
 }
@@ -203,6 +217,10 @@ func New(cfg Config) (*Server, error) {
 		stopping:      make(chan struct{}),
 		loopDone:      make(chan struct{}),
 		sessions:      make(map[*session]struct{}),
+		pids:          make(map[string]*session),
+		remotes:       make(map[string]*remoteDoor),
+		boot:          randomID(),
+		crossings:     make(map[string]*crossing),
 		departed:      make(map[string]*departure),
 		online:        make(map[string]onlineSince),
 		commandCounts: make(map[cmdKey]int),
@@ -325,6 +343,7 @@ func (s *Server) Start() error {
 		if err := s.startLink(s.cfg.Relay, s.cfg.RelayToken); err != nil {
 			return fmt.Errorf("relay %s: %w", s.cfg.Relay, err)
 		}
+		s.settleTransits()
 	}
 	// A new world (or new areas) is saved whole before anyone plays, so the
 	// tick never copies the whole world.
@@ -400,6 +419,7 @@ func (s *Server) open(d door, pre *world.PlayerRecord) *session {
 	sess := newSession(s, s.nextID.Add(1), d)
 	sess.preauth = pre
 	s.sessions[sess] = struct{}{}
+	s.pids[sess.pid] = sess
 	s.conns.Add(1)
 	s.stats.sessions.Add(1)
 	return sess
@@ -408,6 +428,7 @@ func (s *Server) open(d door, pre *world.PlayerRecord) *session {
 func (s *Server) sessionDone(sess *session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
+	delete(s.pids, sess.pid)
 	s.mu.Unlock()
 	s.stats.sessions.Add(-1)
 	s.conns.Done()

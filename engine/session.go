@@ -22,13 +22,14 @@ import (
 type outKind uint8
 
 const (
-	outText   outKind = iota // a message: markup, no line end
-	outPrompt                // a prompt during login: text, then GA/EOR
-	outHide                  // stop echoing input (passwords)
-	outShow                  // echo input again
-	outClose                 // flush, then close the connection
-	outRaw                   // plain text written as it is: no markup, no wrapping (MSSP-REPLY)
-	outGMCP                  // a GMCP message: "Package.Name json"
+	outText      outKind = iota // a message: markup, no line end
+	outPrompt                   // a prompt during login: text, then GA/EOR
+	outHide                     // stop echoing input (passwords)
+	outShow                     // echo input again
+	outClose                    // flush, then close the connection
+	outRaw                      // plain text written as it is: no markup, no wrapping (MSSP-REPLY)
+	outGMCP                     // a GMCP message: "Package.Name json"
+	outRawPrompt                // a prompt rendered by the shard that plays the character
 )
 
 type outItem struct {
@@ -43,6 +44,7 @@ type outItem struct {
 // there is output to write, so an idle session costs one goroutine.
 type session struct {
 	id   uint64
+	pid  string // the session's name to other shards: boot and id
 	srv  *Server
 	door door
 	addr string
@@ -89,12 +91,22 @@ type session struct {
 	player  *world.Player
 	pending []string // lines over this tick's allowance, in order
 	ran     int      // commands run this tick
+	// A connection whose character is on another shard: route is that
+	// shard, and charName the character. While the character crosses
+	// between shards its lines are held; while route cannot be reached the
+	// session waits for it.
+	route    string
+	charName string
+	crossing bool
+	waiting  bool
+	held     []string
+	sentTerm screen // the screen route was last told of
 }
 
 func newSession(srv *Server, id uint64, d door) *session {
 	addr := d.RemoteAddr().String()
 	s := &session{
-		id: id, srv: srv, door: d, addr: addr,
+		id: id, pid: fmt.Sprintf("%s-%d", srv.boot, id), srv: srv, door: d, addr: addr,
 		log:     srv.log.With("session", id, "addr", addr, "proto", d.Protocol()),
 		credits: make(chan struct{}, QueuedLinesPerSession),
 	}
@@ -155,7 +167,7 @@ func (s *session) push(it outItem, now bool) {
 		s.mu.Unlock()
 		return
 	}
-	if s.bytes+len(it.text) > OutboxBytes && (it.kind == outText || it.kind == outGMCP) {
+	if s.bytes+len(it.text) > OutboxBytes && it.kind != outClose && it.kind != outHide && it.kind != outShow && it.kind != outPrompt {
 		s.closed = true
 		s.queue = nil
 		s.mu.Unlock()
@@ -272,6 +284,10 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 			wrote = false
 		case outRaw:
 			buf = append(buf, it.text...)
+		case outRawPrompt:
+			if !s.flushBuf(&buf) || s.door.WritePrompt([]byte(it.text)) != nil {
+				return false
+			}
 		case outGMCP:
 			d, ok := s.door.(gmcpDoor)
 			if !ok {
@@ -389,9 +405,43 @@ func (s *session) run() {
 	}
 	s.inGame.Store(true)
 	s.entered.Store(true)
-	if !s.srv.post(event{kind: evEnter, s: s, rec: rec}) {
+	switch owner, err := s.residence(rec.Name); {
+	case err != nil:
+		s.say("{R" + err.Error() + "{x")
+		s.Close("character elsewhere")
+		return
+	case owner != "":
+		if !s.attach(rec.Name, owner) {
+			return
+		}
+	default:
+		if !s.srv.post(event{kind: evEnter, s: s, rec: rec}) {
+			return
+		}
+	}
+	s.play()
+}
+
+// runRemote plays rec for a connection on another shard, which logged it
+// in: arriving is what the room is told ("" for an ordinary login).
+func (s *session) runRemote(rec world.PlayerRecord, arriving string) {
+	defer s.srv.sessionDone(s)
+	defer s.finish()
+	defer s.recoverPanic("reader")
+	if b, banned := s.srv.bans.match(rec.Name, s.addr, time.Now()); banned {
+		s.refuse(b)
 		return
 	}
+	s.inGame.Store(true)
+	s.entered.Store(true)
+	if !s.srv.post(event{kind: evEnter, s: s, rec: rec, arriving: arriving}) {
+		return
+	}
+	s.play()
+}
+
+// play feeds the client's lines to the engine until the connection ends.
+func (s *session) play() {
 	defer s.srv.post(event{kind: evClosed, s: s})
 	for {
 		line, err := s.door.ReadLine()

@@ -28,8 +28,16 @@ func (s *Server) snapshot() (seq uint64) {
 	start := time.Now()
 	d := s.world.TakeDelta()
 	s.addAreaFiles(d)
+	d.Moves, s.moves = s.moves, nil
 	if !d.Empty() {
 		seq = s.saver.put(d)
+	}
+	if len(s.afterSave) > 0 {
+		carried := max(seq, s.saver.last())
+		for _, fn := range s.afterSave {
+			fn(carried)
+		}
+		s.afterSave = s.afterSave[:0]
 	}
 	s.stats.stall.observe(time.Since(start))
 	written := s.saver.written.Load()

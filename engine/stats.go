@@ -19,6 +19,7 @@ type stats struct {
 	commands      atomic.Uint64
 	tick          histogram
 	stall         histogram // time the loop spends taking a snapshot
+	handoffs      histogram // characters handed to other shards: from freeze to the target's answer
 	slowConsumers atomic.Uint64
 	sessions      atomic.Int64
 	players       atomic.Int64
@@ -121,6 +122,9 @@ func (s *Server) Metrics() map[string]any {
 		"journal_dropped":   s.journal.dropped.Load(),
 		"journal_failures":  s.journal.failures.Load(),
 		"save_stall_max_ns": s.stats.stall.max.Load(),
+		"handoffs":          s.stats.handoffs.count(),
+		"handoff_p50_ns":    s.stats.handoffs.quantile(0.5).Nanoseconds(),
+		"handoff_p99_ns":    s.stats.handoffs.quantile(0.99).Nanoseconds(),
 		"lua_calls":         s.scripts.Calls(),
 		"lua_budget_hits":   s.scripts.BudgetHits(),
 		"lua_errors":        s.scripts.Errors(),
@@ -160,6 +164,7 @@ func (s *Server) statsCommand() *world.Command {
 				"  logins          %d ok, %d failed\n"+
 				"  saves           %d writes, %d rows, %d failed; write p99 %s max %s; tick stall p99 %s max %s\n"+
 				"  lua             %d calls, %d budget hits, %d errors, %d scripts\n"+
+				"  handoffs        %d out; p50 %s p99 %s\n"+
 				"  memory          heap %s in use, rss %s, %d goroutines, %d GCs",
 				time.Since(s.stats.started).Round(time.Second), st.Sessions, st.Players,
 				st.Commands, s.stats.commandRate(), rateWindow,
@@ -169,6 +174,7 @@ func (s *Server) statsCommand() *world.Command {
 				s.saver.duration.quantile(0.99), time.Duration(s.saver.duration.max.Load()),
 				s.stats.stall.quantile(0.99), time.Duration(s.stats.stall.max.Load()),
 				s.scripts.Calls(), s.scripts.BudgetHits(), s.scripts.Errors(), len(s.scripts.Scripts()),
+				s.stats.handoffs.count(), s.stats.handoffs.quantile(0.5), s.stats.handoffs.quantile(0.99),
 				mib(ms.HeapInuse), mib(rss()), runtime.NumGoroutine(), ms.NumGC))
 		},
 	}

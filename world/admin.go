@@ -17,8 +17,8 @@ func adminCommands() []*Command {
 		{Name: "wall", MinRole: a, Usage: "wall <text>",
 			Help: "Sends a message to every player in the world.",
 			Run:  cmdWall},
-		{Name: "goto", MinRole: a, Usage: "goto <room|player>",
-			Help: "Takes you to a room (its key in this area, or <area>.<key>) or to a player.",
+		{Name: "goto", MinRole: a, Usage: "goto <room|player|shard:[room]>",
+			Help: "Takes you to a room (its key in this area, or <area>.<key>), to a player, or to a room on another linked shard (shard:room; shard: for its start room), carrying what you carry.",
 			Run:  cmdGoto},
 		{Name: "transfer", MinRole: a, Usage: "transfer <player> [room]",
 			Help: "Brings a player here, or sends them to a room.",
@@ -61,6 +61,11 @@ func (w *World) teleport(p *Player, r *Room) {
 func cmdGoto(c *Ctx) {
 	if c.Args == "" {
 		c.Fail("Usage: goto <room|player>")
+		return
+	}
+	if shard, room, ok := SplitPortal(c.Args); ok {
+		c.Target = c.Args
+		c.W.cross(c.P, shard, room, fmt.Sprintf("%s vanishes.", c.P.Name))
 		return
 	}
 	r := c.W.RoomRef(c.P.Room, c.Args)
@@ -226,7 +231,7 @@ func statRoom(r *Room) string {
 		r.Name, orNone(r.Script), r.Desc)
 	for d, ex := range r.Exits {
 		if ex != nil {
-			fmt.Fprintf(&b, "\n    %-9s -> %s%s", Dir(d), ex.To.ID, exitFlags(ex))
+			fmt.Fprintf(&b, "\n    %-9s -> %s%s", Dir(d), ex.Target(), exitFlags(ex))
 		}
 	}
 	b.WriteString("\n  spawns:")

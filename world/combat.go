@@ -417,7 +417,7 @@ func cmdFlee(c *Ctx) {
 func (w *World) flee(p *Player) {
 	var open []Dir
 	for d, ex := range p.Room.Exits {
-		if ex != nil && !ex.Closed && ex.Visible() {
+		if ex != nil && !ex.Closed && ex.Visible() && !ex.Portal() { // no crossing shards in a panic
 			open = append(open, Dir(d))
 		}
 	}

@@ -109,6 +109,10 @@ func cmdLook(c *Ctx) {
 			c.Send(fmt.Sprintf("The way %s is closed.", d))
 			return
 		}
+		if ex.Portal() {
+			c.Send(fmt.Sprintf("To the %s the air shimmers: the way leads to another world, shard {C%s{x.", d, ex.Shard))
+			return
+		}
 		c.Send(fmt.Sprintf("To the %s you see {C%s{x.", d, ex.To.Name))
 		return
 	}
@@ -202,6 +206,10 @@ func (w *World) walk(p *Player, d Dir) {
 			return
 		}
 	}
+	if ex.Portal() {
+		w.cross(p, ex.Shard, ex.Remote, fmt.Sprintf("%s steps %s into the shimmering air and is gone.", p.Name, d))
+		return
+	}
 	from.sendAbout(p, fmt.Sprintf("%s leaves %s.", p.Name, d))
 	w.unplace(p)
 	to.sendAbout(p, fmt.Sprintf("%s arrives from %s.", p.Name, d.Reverse().from()))
@@ -237,7 +245,7 @@ func (w *World) MoveMob(m *Mobile, d Dir) bool {
 		return false
 	}
 	ex := m.Room.Exits[d]
-	if ex == nil || ex.Closed {
+	if ex == nil || ex.Closed || ex.Portal() { // NPCs belong to their shard
 		return false
 	}
 	from, to := m.Room, ex.To

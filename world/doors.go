@@ -12,11 +12,23 @@ func (w *World) SetDoor(r *Room, d Dir, closed, locked bool) bool {
 	}
 	ex.Closed, ex.Locked = closed, locked && closed
 	w.touchExit(r, d)
-	if back := ex.To.Exits[d.Reverse()]; back != nil && back.To == r {
+	if back := ex.back(r, d); back != nil {
 		back.Closed, back.Locked = ex.Closed, ex.Locked
 		w.touchExit(ex.To, d.Reverse())
 	}
 	return true
+}
+
+// back is the exit that leads back to from, through which ex leads in
+// direction d; nil if there is none (a one-way exit, a portal).
+func (ex *Exit) back(from *Room, d Dir) *Exit {
+	if ex.To == nil {
+		return nil
+	}
+	if b := ex.To.Exits[d.Reverse()]; b != nil && b.To == from {
+		return b
+	}
+	return nil
 }
 
 // doorCommand builds open, close, lock and unlock, which share their
@@ -70,7 +82,7 @@ func doorCommand(name, past string, closed, locked bool) *Command {
 			c.W.SetDoor(r, d, closed, locked)
 			c.Send(fmt.Sprintf("You %s the door %s.", name, d))
 			r.send(fmt.Sprintf("%s %ss the door %s.", c.P.Name, name, d), c.P)
-			if back := ex.To.Exits[d.Reverse()]; back != nil && back.To == r {
+			if ex.back(r, d) != nil {
 				ex.To.send(fmt.Sprintf("The door %s is %s from the other side.", d.Reverse(), past), nil)
 			}
 		},

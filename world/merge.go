@@ -52,8 +52,11 @@ func (w *World) Merge(bp *Blueprint) MergeReport {
 					r.Exits[d] = nil
 					continue
 				}
-				ex := &Exit{To: w.rooms[ne.To.ID], Door: ne.Door, Closed: ne.Closed,
+				ex := &Exit{Shard: ne.Shard, Remote: ne.Remote, Door: ne.Door, Closed: ne.Closed,
 					Locked: ne.Locked, Hidden: ne.Hidden, Key: ne.Key, StartClosed: ne.StartClosed, StartLocked: ne.StartLocked}
+				if ne.To != nil {
+					ex.To = w.rooms[ne.To.ID]
+				}
 				if old := r.Exits[d]; old != nil && old.Door && ex.Door {
 					ex.Closed, ex.Locked = old.Closed, old.Locked // a door keeps its state
 				}

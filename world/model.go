@@ -49,10 +49,33 @@ type Exit struct {
 	// it: where resets put it back, and what an export writes. Closed and
 	// Locked are its state now.
 	StartClosed, StartLocked bool
+	// Shard makes the exit a portal to another shard: it leads to the room
+	// Remote there ("" for that shard's start room), and To is nil.
+	Shard, Remote string
 }
 
 // Visible reports whether the exit shows in the Exits: line.
 func (e *Exit) Visible() bool { return !(e.Hidden && e.Closed) }
+
+// Portal reports whether the exit leads to another shard.
+func (e *Exit) Portal() bool { return e.Shard != "" }
+
+// Target names where the exit leads: a room id, or shard:room for a portal.
+func (e *Exit) Target() string {
+	if e.Portal() {
+		return e.Shard + ":" + e.Remote
+	}
+	if e.To == nil {
+		return ""
+	}
+	return e.To.ID
+}
+
+// SplitPortal reads a portal target, shard:room; ok is false for a plain
+// room reference (no colon).
+func SplitPortal(ref string) (shard, room string, ok bool) {
+	return strings.Cut(ref, ":")
+}
 
 // SpawnKind says whether a Spawn places an item or a mobile.
 type SpawnKind int8

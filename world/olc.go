@@ -1,6 +1,7 @@
 package world
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -135,7 +136,7 @@ func cmdDig(c *Ctx) {
 	}
 	here := c.P.Room
 	if here.Exits[d] != nil {
-		c.Fail(fmt.Sprintf("There is already an exit %s (to %s); unlink it first.", d, here.Exits[d].To.ID))
+		c.Fail(fmt.Sprintf("There is already an exit %s (to %s); unlink it first.", d, here.Exits[d].Target()))
 		return
 	}
 	a := here.Area
@@ -157,17 +158,33 @@ func cmdLink(c *Ctx) {
 	dirWord, ref, _ := strings.Cut(c.Args, " ")
 	d, ok := ParseDir(dirWord)
 	if !ok || strings.TrimSpace(ref) == "" {
-		c.Fail("Usage: link <direction> <room>")
+		c.Fail("Usage: link <direction> <room> | link <direction> <shard>:[room]")
 		return
 	}
 	here := c.P.Room
+	ref = strings.TrimSpace(ref)
+	if shard, room, ok := SplitPortal(ref); ok {
+		if here.Exits[d] != nil {
+			c.Fail(fmt.Sprintf("There is already an exit %s (to %s); unlink it first.", d, here.Exits[d].Target()))
+			return
+		}
+		if !ValidShard(shard) {
+			c.Fail(fmt.Sprintf("%q is not a shard name (letters, digits, '_' or '-').", shard))
+			return
+		}
+		here.Exits[d] = &Exit{Shard: shard, Remote: room}
+		c.W.markEdited(here.Area)
+		c.Target = ref
+		c.Send(fmt.Sprintf("You open a portal %s to %s on shard %s. It is one-way: the way back is that shard's to make.", d, cmp.Or(room, "the start room"), shard))
+		return
+	}
 	to := c.W.RoomRef(here, ref)
 	switch {
 	case to == nil:
 		c.Fail(fmt.Sprintf("There is no room %q (give its key in this area, or <area>.<key>).", strings.TrimSpace(ref)))
 		return
 	case here.Exits[d] != nil:
-		c.Fail(fmt.Sprintf("There is already an exit %s (to %s); unlink it first.", d, here.Exits[d].To.ID))
+		c.Fail(fmt.Sprintf("There is already an exit %s (to %s); unlink it first.", d, here.Exits[d].Target()))
 		return
 	}
 	here.Exits[d] = &Exit{To: to}
@@ -199,9 +216,9 @@ func cmdUnlink(c *Ctx) {
 	here.Exits[d] = nil
 	delete(c.W.dirtyExits, exitKey{here, d})
 	c.W.markEdited(here.Area)
-	c.Target = ex.To.ID
-	msg := fmt.Sprintf("You remove the exit %s (to %s).", d, ex.To.ID)
-	if back := ex.To.Exits[d.Reverse()]; back != nil && back.To == here {
+	c.Target = ex.Target()
+	msg := fmt.Sprintf("You remove the exit %s (to %s).", d, ex.Target())
+	if ex.back(here, d) != nil {
 		ex.To.Exits[d.Reverse()] = nil
 		c.W.markEdited(ex.To.Area)
 		msg += " The way back is gone too."
@@ -268,7 +285,7 @@ func cmdExits(c *Ctx) {
 		fmt.Fprintf(&b, "Exits of %s (%s):", r.Name, r.ID)
 		for d, ex := range r.Exits {
 			if ex != nil {
-				fmt.Fprintf(&b, "\n  %-9s -> %s%s", Dir(d), ex.To.ID, exitFlags(ex))
+				fmt.Fprintf(&b, "\n  %-9s -> %s%s", Dir(d), ex.Target(), exitFlags(ex))
 			}
 		}
 		c.Send(b.String())
@@ -291,7 +308,7 @@ func cmdExits(c *Ctx) {
 		case "door":
 			next.Door = true
 		case "nodoor":
-			next = Exit{To: ex.To}
+			next = Exit{To: ex.To, Shard: ex.Shard, Remote: ex.Remote}
 		case "closed":
 			next.Door, next.Closed = true, true
 		case "open":
@@ -327,8 +344,8 @@ func cmdExits(c *Ctx) {
 	*ex = next
 	c.W.touchExit(r, d)
 	c.W.markEdited(r.Area)
-	msg := fmt.Sprintf("Exit %s -> %s%s.", d, ex.To.ID, exitFlags(ex))
-	if back := ex.To.Exits[d.Reverse()]; back != nil && back.To == r {
+	msg := fmt.Sprintf("Exit %s -> %s%s.", d, ex.Target(), exitFlags(ex))
+	if back := ex.back(r, d); back != nil {
 		*back = Exit{To: r, Door: ex.Door, Closed: ex.Closed, Locked: ex.Locked, Hidden: ex.Hidden, Key: ex.Key,
 			StartClosed: ex.StartClosed, StartLocked: ex.StartLocked}
 		c.W.touchExit(ex.To, d.Reverse())

@@ -3,6 +3,7 @@ package world
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -22,7 +23,18 @@ type Shards interface {
 	Tell(from, to, text string) (shard string, sent bool)
 	// Who is the players of the other shards, by shard, as last seen.
 	Who() map[string][]string
+	// Cross starts taking p to room on shard ("" for that shard's start
+	// room). It returns "" once it has taken p out of the world with
+	// HandOut (telling the room leaving) and the crossing is under way, or
+	// why p cannot go, with p untouched.
+	Cross(p *Player, shard, room, leaving string) (refusal string)
 }
+
+var shardName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidShard reports whether name can name a shard: 1 to 64 letters,
+// digits, '_' or '-' (what NATS subjects and JetStream domains allow).
+func ValidShard(name string) bool { return shardName.MatchString(name) }
 
 // RemoteChannel delivers what someone on another shard said on a channel
 // to the players here who listen to it.

@@ -417,6 +417,10 @@ func eachItem(list []*Item, fn func(*Item)) {
 // player resumes, a connected one is taken over and its old connection
 // closed. Items whose prototype no longer exists are left out.
 func (w *World) Enter(rec PlayerRecord, link Link) *Player {
+	return w.enter(rec, link, fmt.Sprintf("%s has entered the game.", rec.Name))
+}
+
+func (w *World) enter(rec PlayerRecord, link Link, arriving string) *Player {
 	if p := w.players[strings.ToLower(rec.Name)]; p != nil {
 		old := p.link
 		p.link = link
@@ -457,7 +461,7 @@ func (w *World) Enter(rec PlayerRecord, link Link) *Player {
 		room = w.start
 	}
 	w.players[p.Key()] = p
-	room.send(fmt.Sprintf("%s has entered the game.", p.Name), nil)
+	room.send(arriving, nil)
 	w.place(p, room)
 	w.look(p)
 	return p

@@ -38,6 +38,8 @@ func main() {
 	flag.StringVar(&cfg.Shard, "shard", "main", "this shard's name: in the journal, and to the other shards when linked")
 	flag.StringVar(&cfg.Relay, "relay", "", "this shard's relay (shardrelay), e.g. nats://127.0.0.1:4222; empty plays alone")
 	flag.StringVar(&cfg.RelayToken, "relay-token", "", "the relay's secret (default: $SHARDMUD_RELAY_TOKEN)")
+	cfg.Chaos = os.Getenv("SHARDMUD_CHAOS") // the chaos test's pause in handoffs; see engine.ChaosSteps
+	flag.StringVar(&cfg.Ledger, "ledger", "", "the shard whose relay keeps the ledger of who owns each character; every linked shard must name the same one (default: this shard)")
 	flag.StringVar(&cfg.ExportDir, "export", "", "where builders' export writes area files (default: the -world folder, else world-export)")
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
 	flag.DurationVar(&cfg.LuaBudget, "lua-budget", 5*time.Millisecond, "time one Lua hook call may take before it is stopped")

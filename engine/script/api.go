@@ -465,7 +465,12 @@ func roomExit(L *lua.LState) int {
 		return 1
 	}
 	t := L.NewTable()
-	t.RawSetString("to", h.value(ex.To))
+	if ex.Portal() { // to another shard: no room here to hand out
+		t.RawSetString("shard", lua.LString(ex.Shard))
+		t.RawSetString("remote", lua.LString(ex.Remote))
+	} else {
+		t.RawSetString("to", h.value(ex.To))
+	}
 	t.RawSetString("door", lua.LBool(ex.Door))
 	t.RawSetString("closed", lua.LBool(ex.Closed))
 	t.RawSetString("locked", lua.LBool(ex.Locked))

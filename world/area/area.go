@@ -385,14 +385,19 @@ func link(defs []*areaDef, bp *world.Blueprint, errs *errorList) {
 	for _, t := range todo {
 		area := t.def.id.value
 		for _, ex := range t.rd.exits {
-			id := world.Qualify(area, ex.to.value)
-			to := bp.Rooms[id]
-			if to == nil {
+			e := &world.Exit{Door: ex.door, Closed: ex.closed, Locked: ex.locked, Hidden: ex.hidden,
+				StartClosed: ex.closed, StartLocked: ex.locked}
+			if shard, room, ok := world.SplitPortal(ex.to.value); ok {
+				// A portal: the room is the other shard's to know.
+				if !world.ValidShard(shard) {
+					errs.add(t.def.file, ex.to.line, fmt.Sprintf("exit %s of room %s leads to shard %q: a shard name is 1 to 64 letters, digits, '_' or '-'", ex.dir, t.rd.key.value, shard))
+					continue
+				}
+				e.Shard, e.Remote = shard, room
+			} else if e.To = bp.Rooms[world.Qualify(area, ex.to.value)]; e.To == nil {
 				errs.add(t.def.file, ex.to.line, fmt.Sprintf("exit %s of room %s leads to %q, which does not exist", ex.dir, t.rd.key.value, ex.to.value))
 				continue
 			}
-			e := &world.Exit{To: to, Door: ex.door, Closed: ex.closed, Locked: ex.locked, Hidden: ex.hidden,
-				StartClosed: ex.closed, StartLocked: ex.locked}
 			if ex.key.value != "" {
 				e.Key = world.Qualify(area, ex.key.value)
 				if bp.Items[e.Key] == nil {

@@ -252,11 +252,16 @@ func num(n *yaml.Node, key string, v int) {
 // key a door, and a locked one closed; flags that break those rules could
 // not come back as they are.
 func (m *marshaller) exit(what string, ex *world.Exit) *yaml.Node {
-	if ex.To == nil {
+	var to *yaml.Node
+	switch {
+	case ex.Portal():
+		to = scalar(ex.Target())
+	case ex.To == nil:
 		m.fail("%s leads nowhere (no target room)", what)
 		return scalar("")
+	default:
+		to = scalar(m.ref(ex.To.ID, "room", what))
 	}
-	to := scalar(m.ref(ex.To.ID, "room", what))
 	closed, locked := ex.StartClosed, ex.StartLocked // as defined, not as players left it
 	if !ex.Door && !closed && !locked && !ex.Hidden && ex.Key == "" {
 		return to

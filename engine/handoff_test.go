@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"io/fs"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"shardmud/data"
+	"shardmud/engine/relay"
+	"shardmud/engine/store"
+)
+
+// portalWorld is the built-in world with a gate whose north exit leads to
+// shard west's square, and whose up exit to west's start room.
+func portalWorld(t testing.TB) fs.FS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := fs.WalkDir(data.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(data.FS, path)
+		m[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m["areas/portal.yaml"] = &fstest.MapFile{Data: []byte(`area: portal
+name: The Gate
+rooms:
+  gate:
+    name: Shimmering Gate
+    desc: The air to the north shimmers; so does the air above.
+    exits:
+      south: thornwick.square
+      north: west:thornwick.square
+      up: "west:"
+      east: "nowhere:thornwick.square"
+`)}
+	return m
+}
+
+// linkedPair starts relays east and west, linked, and a shard on each with
+// the portal world; the ledger is east's.
+func linkedPair(t *testing.T) (east, west *Server) {
+	t.Helper()
+	const token = "s3cret"
+	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
+	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
+	shard := func(name string, r *relay.Relay) *Server {
+		cfg := testConfig(t)
+		cfg.World = portalWorld(t)
+		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "east"
+		return startServer(t, cfg)
+	}
+	east, west = shard("east", a), shard("west", b)
+	waitLinked(t, east, "west")
+	waitLinked(t, west, "east")
+	return east, west
+}
+
+// waitLinked waits until srv hears shard's presence.
+func waitLinked(t testing.TB, srv *Server, shard string) {
+	t.Helper()
+	checkFor(t.(*testing.T), 6*PresenceBeat, func() error {
+		heard := make(chan bool)
+		srv.post(event{kind: evFunc, fn: func() { heard <- srv.others[shard] != nil }})
+		if !<-heard {
+			return errString(srv.cfg.Shard + " has not heard " + shard)
+		}
+		return nil
+	})
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// itemsOf counts what name carries in srv's database, however deep.
+func itemsOf(t testing.TB, srv *Server, name string) int {
+	t.Helper()
+	n, err := srv.store.CharacterItems(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func residenceOf(t testing.TB, srv *Server, name string) store.Residence {
+	t.Helper()
+	c, err := srv.store.Character(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Residence
+}
+
+// A character walks through a portal with what it carries, plays on the
+// other shard through its first connection, comes back by goto, and after
+// quitting there logs in again where it connects.
+func TestHandoffPortalAndGoto(t *testing.T) {
+	t.Parallel()
+	east, west := linkedPair(t)
+	ann := login(t, east, "ann") // east's first character: admin
+	bob := login(t, west, "bob")
+	ann.send("get stick")
+	ann.expect("You get a walking stick")
+	ann.send("goto portal.gate")
+	ann.expect("Shimmering Gate")
+
+	ann.send("north")
+	ann.expect("The world blurs")
+	ann.expect("Thornwick Square")
+	bob.expect("Ann steps out of the shimmering air.")
+	ann.send("inventory")
+	ann.expect("a walking stick")
+	ann.send("say hello from east")
+	bob.expect(`Ann says, "hello from east"`)
+	bob.send("say welcome")
+	ann.expect(`Bob says, "welcome"`)
+	checkFor(t, 5*time.Second, func() error {
+		if r := residenceOf(t, east, "ann"); r.State != store.ResidenceAway || r.Peer != "west" {
+			return errString("east has ann as " + r.State + " " + r.Peer)
+		}
+		if n := itemsOf(t, east, "ann"); n != 0 {
+			return errString("east still holds ann's items")
+		}
+		return nil
+	})
+	if n := itemsOf(t, west, "ann"); n != 1 {
+		t.Fatalf("west holds %d items of ann's, want 1", n)
+	}
+
+	// A room the other shard does not have: refused, and ann stays.
+	ann.send("goto east:nowhere.room")
+	ann.expect("The crossing failed: there is no room nowhere.room on this shard")
+	ann.send("look")
+	ann.expect("Thornwick Square")
+	bob.expect("Ann stumbles back out of the shimmering air.")
+
+	// Home by goto; the stick comes too.
+	ann.send("goto east:thornwick.chapel")
+	ann.expect("Chapel of the Quiet Flame")
+	ann.send("inventory")
+	ann.expect("a walking stick")
+	whoShows(t, bob, "On shard east (1):\r\n  Ann")
+
+	// Over again, and quit there: the next login on east plays on west.
+	ann.send("up")
+	ann.reject("no such text", 100*time.Millisecond)
+	ann.send("goto west:thornwick.chapel")
+	ann.expect("The world blurs")
+	ann.send("quit")
+	ann.expect("Goodbye, Ann")
+	ann.expectClosed()
+	ann = connect(t, east, "ann")
+	ann.send("look")
+	ann.expect("Chapel of the Quiet Flame")
+	ann.send("inventory")
+	ann.expect("a walking stick")
+	ann.send("users") // run on west, where ann plays
+	ann.expect("telnet@east")
+}
+
+// A portal to a shard that is not linked, or to no room there, leaves the
+// player where it was.
+func TestHandoffRefused(t *testing.T) {
+	t.Parallel()
+	east, _ := linkedPair(t)
+	ann := login(t, east, "ann")
+	ann.send("goto portal.gate")
+	ann.expect("Shimmering Gate")
+	ann.send("east")
+	ann.expect("The way to shard nowhere is closed: that shard cannot be reached.")
+	ann.send("goto east:thornwick.square")
+	ann.expect("You are on shard east already.")
+	ann.send("look")
+	ann.expect("Shimmering Gate")
+
+	// Alone, the same portal goes nowhere.
+	alone := startServer(t, func() Config { c := testConfig(t); c.World = portalWorld(t); return c }())
+	bea := login(t, alone, "bea")
+	bea.send("goto portal.gate")
+	bea.expect("Shimmering Gate")
+	bea.send("north")
+	bea.expect("That way lies shard west, but this shard is linked to no others.")
+	bea.send("look north")
+	bea.expect("the way leads to another world, shard west")
+}

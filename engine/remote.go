@@ -1,0 +1,180 @@
+package engine
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A player's connection stays on the shard it came in on, its conn shard,
+// whichever shard the character lives on, its owner. While they differ the
+// conn shard relays the player's lines to the owner and the owner's output
+// back, as EVE's proxies and Evennia's portal do. On the owner the
+// character is played by an ordinary session, with its outbox, fairness
+// and prompt, whose door is a remoteDoor: output is rendered there for the
+// client's screen as the conn shard described it, and travels as bytes.
+
+// Subjects between conn shards and owners.
+const (
+	subjectIn  = "shardmud.in."  // + owner: a connection's input
+	subjectOut = "shardmud.out." // + conn shard: output for a connection
+)
+
+// connRef names a connection on its conn shard and describes it.
+type connRef struct {
+	Shard string `json:"shard"`
+	Boot  string `json:"boot"` // the conn shard's process: a restart ends its connections
+	PID   string `json:"pid"`  // the session, unique across shards and restarts
+	Addr  string `json:"addr"`
+	Proto string `json:"proto"`
+	Term  screen `json:"term"`
+}
+
+// inMsg is a connection's input, for the owner.
+type inMsg struct {
+	PID  string  `json:"pid"`
+	Line string  `json:"line,omitempty"`
+	Term *screen `json:"term,omitempty"` // the client's screen, when it changed
+	Gone bool    `json:"gone,omitempty"` // the connection closed
+}
+
+// Kinds of connMsg.
+const (
+	connBytes  = "bytes"  // rendered output
+	connPrompt = "prompt" // a rendered prompt (the client marks its end)
+	connHide   = "hide"   // stop echoing input
+	connShow   = "show"   // echo input again
+	connClose  = "close"  // the session ended (Text: why): close the connection
+	connOwner  = "owner"  // From plays this connection's character now
+	connWait   = "wait"   // From is going away; its sessions end, the character is safe there
+)
+
+// connMsg is output and news for a connection, from its owner.
+type connMsg struct {
+	PID  string `json:"pid"`
+	From string `json:"from"`
+	Kind string `json:"kind"`
+	Data []byte `json:"data,omitempty"`
+	Text string `json:"text,omitempty"`
+}
+
+// remoteDoor is the door of a session played for a connection on another
+// shard.
+type remoteDoor struct {
+	srv   *Server
+	conn  connRef
+	term  atomic.Pointer[screen]
+	lines chan string
+	done  chan struct{}
+	once  sync.Once
+	// quiet: the connection is no longer this session's (the character
+	// crossed on, or the conn shard said it closed), so closing tells it
+	// nothing.
+	quiet atomic.Bool
+}
+
+func (s *Server) newRemoteDoor(c connRef) *remoteDoor {
+	d := &remoteDoor{srv: s, conn: c, lines: make(chan string, 2*QueuedLinesPerSession), done: make(chan struct{})}
+	t := c.Term
+	d.term.Store(&t)
+	s.mu.Lock()
+	if old := s.remotes[c.PID]; old != nil {
+		old.quiet.Store(true) // a second attach for the same connection replaces the first
+		old.Close()
+	}
+	s.remotes[c.PID] = d
+	s.mu.Unlock()
+	d.send(connMsg{Kind: connOwner})
+	return d
+}
+
+// send tells the connection something; dropped while the link is down.
+func (d *remoteDoor) send(m connMsg) {
+	if d.srv.link == nil {
+		return
+	}
+	m.PID, m.From = d.conn.PID, d.srv.cfg.Shard
+	d.srv.link.send(subjectOut+d.conn.Shard, m)
+}
+
+// input is a message from the connection (a relay goroutine).
+func (d *remoteDoor) input(m inMsg) {
+	if m.Term != nil {
+		t := *m.Term
+		d.term.Store(&t)
+	}
+	if m.Gone {
+		d.quiet.Store(true)
+		d.Close()
+		return
+	}
+	if m.Line == "" && m.Term != nil {
+		return
+	}
+	select {
+	case d.lines <- m.Line:
+	case <-d.done:
+	default:
+		// The conn shard bounds what a session has in flight; more
+		// means a misbehaving peer.
+		d.srv.log.Warn("remote input over its bound; line dropped", "pid", d.conn.PID)
+	}
+}
+
+func (d *remoteDoor) ReadLine() (string, error) {
+	select {
+	case line := <-d.lines:
+		return line, nil
+	case <-d.done:
+		return "", io.EOF
+	}
+}
+
+func (d *remoteDoor) Write(p []byte) (int, error) {
+	d.send(connMsg{Kind: connBytes, Data: p})
+	return len(p), nil
+}
+
+func (d *remoteDoor) WritePrompt(p []byte) error {
+	d.send(connMsg{Kind: connPrompt, Data: p})
+	return nil
+}
+
+func (d *remoteDoor) HideInput(hide bool) error {
+	kind := connShow
+	if hide {
+		kind = connHide
+	}
+	d.send(connMsg{Kind: kind})
+	return nil
+}
+
+func (d *remoteDoor) SetReadDeadline(time.Time) error { return nil }
+func (d *remoteDoor) Term() screen                    { return *d.term.Load() }
+func (d *remoteDoor) RemoteAddr() net.Addr            { return remoteAddr(d.conn.Addr) }
+func (d *remoteDoor) Protocol() string                { return d.conn.Proto + "@" + d.conn.Shard }
+
+// Close ends the session's side; the connection is told unless it is no
+// longer ours.
+func (d *remoteDoor) Close() error {
+	d.once.Do(func() {
+		close(d.done)
+		d.srv.mu.Lock()
+		if d.srv.remotes[d.conn.PID] == d {
+			delete(d.srv.remotes, d.conn.PID)
+		}
+		d.srv.mu.Unlock()
+		if !d.quiet.Load() {
+			d.send(connMsg{Kind: connClose})
+		}
+	})
+	return nil
+}
+
+// remoteAddr is a player's address as their conn shard saw it.
+type remoteAddr string
+
+func (a remoteAddr) Network() string { return "tcp" }
+func (a remoteAddr) String() string  { return string(a) }
