@@ -255,6 +255,7 @@ func (s *Server) handedOn(c *crossing) {
 		s.journal.record(store.Event{Kind: "handoff", Actor: c.rec.Name, Room: c.rec.Room,
 			Details: map[string]any{"to": c.to, "ms": ms}})
 		s.stats.handoffs.observe(time.Since(c.start))
+		s.beat() // the other shards' who should not show it here a moment longer
 		sess := c.sess
 		if sess == nil {
 			return

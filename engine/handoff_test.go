@@ -2,14 +2,21 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"io/fs"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"shardmud/data"
 	"shardmud/engine/relay"
 	"shardmud/engine/store"
+	"shardmud/world"
 )
 
 // portalWorld is the built-in world with a gate whose north exit leads to
@@ -45,7 +52,7 @@ rooms:
 
 // linkedPair starts relays east and west, linked, and a shard on each with
 // the portal world; the ledger is east's.
-func linkedPair(t *testing.T) (east, west *Server) {
+func linkedPair(t testing.TB) (east, west *Server) {
 	t.Helper()
 	const token = "s3cret"
 	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
@@ -65,14 +72,16 @@ func linkedPair(t *testing.T) (east, west *Server) {
 // waitLinked waits until srv hears shard's presence.
 func waitLinked(t testing.TB, srv *Server, shard string) {
 	t.Helper()
-	checkFor(t.(*testing.T), 6*PresenceBeat, func() error {
+	for deadline := time.Now().Add(6 * PresenceBeat); ; time.Sleep(20 * time.Millisecond) {
 		heard := make(chan bool)
 		srv.post(event{kind: evFunc, fn: func() { heard <- srv.others[shard] != nil }})
-		if !<-heard {
-			return errString(srv.cfg.Shard + " has not heard " + shard)
+		if <-heard {
+			return
 		}
-		return nil
-	})
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has not heard %s", srv.cfg.Shard, shard)
+		}
+	}
 }
 
 type errString string
@@ -189,4 +198,130 @@ func TestHandoffRefused(t *testing.T) {
 	bea.expect("That way lies shard west, but this shard is linked to no others.")
 	bea.send("look north")
 	bea.expect("the way leads to another world, shard west")
+}
+
+// BenchmarkHandoff: a character with a few items crosses from one shard to
+// the other and back, over real relays and telnet; p50 and p99 of one
+// crossing, from the command to the room on the other side, are reported.
+func BenchmarkHandoff(b *testing.B) {
+	east, _ := linkedPair(b)
+	ann := login(b, east, "ann")
+	ann.send("get stick")
+	ann.expect("You get")
+	var trips []time.Duration
+	to := []string{"west", "east"}
+	i := 0
+	for b.Loop() {
+		time.Sleep(10 * time.Millisecond) // paced like a person
+		start := time.Now()
+		ann.send("goto " + to[i%2] + ":thornwick.square")
+		ann.expect("The world blurs")
+		ann.expect("Exits:")
+		trips = append(trips, time.Since(start))
+		i++
+	}
+	slices.Sort(trips)
+	b.ReportMetric(float64(trips[len(trips)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(trips[len(trips)*99/100].Microseconds()), "p99-µs")
+}
+
+// Whatever another process publishes on the handoff subjects, a shard
+// answers clearly, takes no character it should not, and plays on.
+func TestHandoffHostile(t *testing.T) {
+	t.Parallel()
+	east, west := linkedPair(t)
+	nc, err := nats.Connect(west.cfg.Relay, nats.Token(west.cfg.RelayToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ask := func(subject string, data []byte) handoffReply {
+		t.Helper()
+		m, err := nc.Request(subject, data, 5*time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v", subject, err)
+		}
+		var r handoffReply
+		if err := json.Unmarshal(m.Data, &r); err != nil {
+			t.Fatalf("%s: reply %q: %v", subject, m.Data, err)
+		}
+		return r
+	}
+	for _, junk := range []string{"", "{", "null", `{"record":{}}`, `[1,2,3]`, strings.Repeat("x", 100000)} {
+		if r := ask(subjectHandoff+"west", []byte(junk)); r.OK || r.Error == "" {
+			t.Errorf("handoff %.20q: %+v", junk, r)
+		}
+		if r := ask(subjectAttach+"west", []byte(junk)); r.OK || r.Error == "" {
+			t.Errorf("attach %.20q: %+v", junk, r)
+		}
+		nc.Publish(subjectIn+"west", []byte(junk))
+		nc.Publish(subjectOut+"west", []byte(junk))
+	}
+	nc.Publish(subjectOut+"west", []byte(`{"pid":"nobody-1","from":"east","kind":"bytes","data":"aGk="}`))
+	nc.Publish(subjectIn+"west", []byte(`{"pid":"nobody-1","line":"shutdown"}`))
+
+	// A forged handoff: the ledger has no crossing at that revision, so
+	// west claims nothing and forgets what it was sent.
+	forged := handoffReq{ID: "forged", From: "east", Ledger: "east", Rev: 999, Room: "thornwick.square",
+		Record: world.PlayerRecord{Name: "Mallory", Role: world.RoleAdmin,
+			Items: []world.ItemRecord{{ID: 7, Proto: "thornwick.walking_stick", Kind: world.InPlayer, Holder: "mallory"}}},
+		Hash: []byte("$2a$04$not a real hash")}
+	data, _ := json.Marshal(forged)
+	if r := ask(subjectHandoff+"west", data); r.OK {
+		t.Fatalf("a forged handoff was taken: %+v", r)
+	}
+	other := forged
+	other.Ledger = "west"
+	data, _ = json.Marshal(other)
+	if r := ask(subjectHandoff+"west", data); r.OK || !strings.Contains(r.Error, "different ledgers") {
+		t.Fatalf("a handoff under another ledger: %+v", r)
+	}
+	bad := forged
+	bad.Record.Items = []world.ItemRecord{{ID: 7, Proto: "no.such_thing", Kind: world.InPlayer}}
+	data, _ = json.Marshal(bad)
+	if r := ask(subjectHandoff+"west", data); r.OK || !strings.Contains(r.Error, "no item prototype no.such_thing") {
+		t.Fatalf("a handoff with an unknown item: %+v", r)
+	}
+	checkFor(t, 5*time.Second, func() error {
+		c, err := west.store.Character(context.Background(), "mallory")
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return nil
+		case err != nil:
+			return err
+		case c.Residence.State == "":
+			return errString("west took mallory in")
+		}
+		if n := itemsOf(t, west, "mallory"); n != 0 {
+			return errString("west keeps mallory's items")
+		}
+		return nil
+	})
+
+	// A real crossing cannot be delivered twice.
+	seen, err := nc.SubscribeSync(subjectHandoff + "west")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	bob := login(t, west, "bob")
+	ann := login(t, east, "ann")
+	ann.send("get stick")
+	ann.expect("You get")
+	ann.send("goto west:")
+	bob.expect("Ann steps out of the shimmering air.")
+	m, err := seen.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ask(subjectHandoff+"west", m.Data); r.OK || !strings.Contains(r.Error, "has a character called Ann already") {
+		t.Fatalf("the same handoff again: %+v", r)
+	}
+	ann.send("inventory")
+	ann.expect("a walking stick")
+	if n := itemsOf(t, west, "ann"); n != 1 {
+		t.Fatalf("west holds %d of ann's items after a replay, want 1", n)
+	}
+	ann.send("say still whole")
+	bob.expect(`Ann says, "still whole"`)
 }

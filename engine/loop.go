@@ -103,6 +103,7 @@ func (s *Server) handle(ev event) {
 		}
 		if ev.arriving != "" {
 			sess.player = s.world.HandIn(rec, sess, ev.arriving)
+			defer s.beat() // other shards' who shows the arrival at once
 		} else {
 			sess.player = s.world.Enter(rec, sess)
 		}

@@ -89,7 +89,9 @@ func (w *World) whoElsewhere() string {
 	others := w.cfg.Shards.Who()
 	var b strings.Builder
 	for _, shard := range slices.Sorted(maps.Keys(others)) {
-		names := slices.Sorted(slices.Values(others[shard]))
+		// Someone who just crossed here may still be in the other
+		// shard's last beat.
+		names := slices.DeleteFunc(slices.Sorted(slices.Values(others[shard])), func(n string) bool { return w.players[PlayerKey(n)] != nil })
 		fmt.Fprintf(&b, "\nOn shard %s (%d):", shard, len(names))
 		for _, n := range names {
 			b.WriteString("\n  " + n)

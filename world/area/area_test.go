@@ -57,6 +57,8 @@ rooms:
     items: [lamp]
 `, `areas/town.yaml:5: room square places item "lamp", which is not defined`},
 		{"syntax error", "area: town\nrooms: [\n", "areas/town.yaml: "},
+		{"bad shard", "area: town\nrooms:\n  square:\n    name: S\n    exits: {north: 'far away:town.square'}\n", `areas/town.yaml:5: exit north of room square leads to shard "far away": a shard name is 1 to 64 letters`},
+		{"empty shard", "area: town\nrooms:\n  square:\n    name: S\n    exits: {north: ':town.square'}\n", `areas/town.yaml:5: exit north of room square leads to shard ""`},
 		{"bad slot", "area: town\nrooms:\n  square:\n    name: S\nitems:\n  hat:\n    short: a hat\n    keywords: [hat]\n    slot: tail\n", `areas/town.yaml:9: slot "tail" is not one of light, head`},
 		{"bad dice", "area: town\nrooms:\n  square:\n    name: S\nitems:\n  axe:\n    short: an axe\n    keywords: [axe]\n    slot: wield\n    damage: 2x6\n", `areas/town.yaml:10: damage must be dice like 2d6+1`},
 		{"huge dice", "area: town\nrooms:\n  square:\n    name: S\nmobs:\n  ogre:\n    short: an ogre\n    keywords: [ogre]\n    damage: 999999d6\n", `areas/town.yaml:9: damage must be dice`},
@@ -133,6 +135,7 @@ func FuzzParseArea(f *testing.F) {
 	f.Add("area: town\nrooms:\n  a:\n    name: A\n    exits: {north: a}\n")
 	f.Add("a: &a [*a, *a]\n")
 	f.Add("area: [\n")
+	f.Add("area: town\nrooms:\n  a:\n    name: A\n    exits: {north: 'far:b.c', up: {to: 'far:', door: true}, east: ':x'}\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		fsys := fstest.MapFS{
 			"world.yaml":      {Data: []byte("start: town.a\n")},
@@ -148,7 +151,7 @@ func FuzzParseArea(f *testing.F) {
 		// A world that loads must build.
 		for _, r := range bp.Rooms {
 			for _, ex := range r.Exits {
-				if ex != nil && ex.To == nil {
+				if ex != nil && ex.To == nil && !world.ValidShard(ex.Shard) {
 					t.Fatal("exit with no target")
 				}
 			}
@@ -183,5 +186,49 @@ func TestResetIntervals(t *testing.T) {
 		if got := bp.Areas[0].Reset.String(); got != want {
 			t.Errorf("%q: reset %s, want %s", src, got, want)
 		}
+	}
+}
+
+// An exit to shard:room is a portal: no room here, the target kept as
+// written (the other shard checks it), doors allowed; it survives export.
+func TestPortalExits(t *testing.T) {
+	fsys := fstest.MapFS{
+		"world.yaml": {Data: []byte(worldFile)},
+		"areas/town.yaml": {Data: []byte(`area: town
+rooms:
+  square:
+    name: Square
+    exits:
+      north: west:town.square
+      up: {to: "west:", door: true, closed: true}
+      east: square
+`)},
+	}
+	bp, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq := bp.Rooms["town.square"]
+	north, up := sq.Exits[world.North], sq.Exits[world.Up]
+	if !north.Portal() || north.To != nil || north.Shard != "west" || north.Remote != "town.square" {
+		t.Fatalf("north = %+v, want a portal to west:town.square", north)
+	}
+	if !up.Portal() || up.Remote != "" || !up.Door || !up.Closed || up.Target() != "west:" {
+		t.Fatalf("up = %+v, want a closed door to west's start room", up)
+	}
+	if sq.Exits[world.East].Portal() {
+		t.Fatal("a plain exit is no portal")
+	}
+	out := exportWorld(t, bp)
+	out["world.yaml"] = fsys["world.yaml"]
+	again, err := Load(out)
+	if err != nil {
+		t.Fatalf("exported portals do not load: %v", err)
+	}
+	if d := diffBlueprints(bp, again); d != "" {
+		t.Fatal(d)
+	}
+	if got := again.Rooms["town.square"].Exits[world.Up]; got.Target() != "west:" || !got.Closed {
+		t.Fatalf("up after export = %+v", got)
 	}
 }

@@ -648,11 +648,11 @@ func diffRooms(w, g *world.Room) string {
 		if we == nil {
 			continue
 		}
-		if we.To.ID != ge.To.ID || we.Door != ge.Door || we.Closed != ge.Closed || we.Locked != ge.Locked || we.StartClosed != ge.StartClosed || we.StartLocked != ge.StartLocked ||
+		if we.Target() != ge.Target() || we.Door != ge.Door || we.Closed != ge.Closed || we.Locked != ge.Locked || we.StartClosed != ge.StartClosed || we.StartLocked != ge.StartLocked ||
 			we.Hidden != ge.Hidden || we.Key != ge.Key {
 			return fmt.Sprintf("room %s exit %s: got to=%s door=%v closed=%v locked=%v hidden=%v key=%q, want to=%s door=%v closed=%v locked=%v hidden=%v key=%q",
-				w.ID, d, ge.To.ID, ge.Door, ge.Closed, ge.Locked, ge.Hidden, ge.Key,
-				we.To.ID, we.Door, we.Closed, we.Locked, we.Hidden, we.Key)
+				w.ID, d, ge.Target(), ge.Door, ge.Closed, ge.Locked, ge.Hidden, ge.Key,
+				we.Target(), we.Door, we.Closed, we.Locked, we.Hidden, we.Key)
 		}
 	}
 	return ""
