@@ -583,6 +583,9 @@ func (s *Server) fromOwner(m connMsg) {
 			if sess.player != nil || sess.crossing {
 				return // a stale claim: the character is here, or leaving
 			}
+			if sess.waiting && sess.route == m.From {
+				sess.Send(fmt.Sprintf("{GShard %s is back.{x", m.From))
+			}
 			sess.route, sess.waiting, sess.sentTerm = m.From, false, screen{}
 		}})
 	case connWait:
@@ -598,8 +601,11 @@ func (s *Server) fromOwner(m connMsg) {
 // toOwner hands a connection's input to the session that plays it here (a
 // relay goroutine).
 func (s *Server) toOwner(m inMsg) {
+	s.rmu.Lock()
+	d := s.remotes[m.PID]
+	s.rmu.Unlock()
 	s.mu.Lock()
-	d, sess := s.remotes[m.PID], s.pids[m.PID]
+	sess := s.pids[m.PID]
 	s.mu.Unlock()
 	switch {
 	case d != nil:
@@ -644,14 +650,8 @@ func (s *Server) shardBack(shard, boot string, restarted bool) {
 				err := s.link.request(subjectAttach+shard, attachReq{Name: name, Conn: sess.connRef()}, &reply, HandoffTimeout)
 				if err != nil || !reply.OK {
 					s.log.Warn("could not attach again", "name", name, "shard", shard, "err", err, "reply", reply.Error)
-					return
 				}
-				s.post(event{kind: evFunc, fn: func() {
-					if sess.route == shard && sess.waiting {
-						sess.waiting = false
-						sess.Send(fmt.Sprintf("{GShard %s is back.{x", shard))
-					}
-				}})
+				// On success the new session's first message says so.
 			}()
 		}
 	}
@@ -668,14 +668,14 @@ func (s *Server) sessionList() []*session {
 }
 
 func (s *Server) dropRemotes(match func(connRef) bool) {
-	s.mu.Lock()
+	s.rmu.Lock()
 	var drop []*remoteDoor
 	for _, d := range s.remotes {
 		if match(d.conn) {
 			drop = append(drop, d)
 		}
 	}
-	s.mu.Unlock()
+	s.rmu.Unlock()
 	for _, d := range drop {
 		d.quiet.Store(true)
 		d.Close()

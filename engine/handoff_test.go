@@ -325,3 +325,45 @@ func TestHandoffHostile(t *testing.T) {
 	ann.send("say still whole")
 	bob.expect(`Ann says, "still whole"`)
 }
+
+// The shard that plays a character stops and starts again: the player's
+// connection, on the other shard, waits, and plays on when it is back.
+func TestHandoffOwnerRestarts(t *testing.T) {
+	t.Parallel()
+	const token = "s3cret"
+	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
+	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
+	config := func(name string, r *relay.Relay) Config {
+		cfg := testConfig(t)
+		cfg.World = portalWorld(t)
+		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "east"
+		return cfg
+	}
+	east, westCfg := startServer(t, config("east", a)), config("west", b)
+	west := startServer(t, westCfg)
+	waitLinked(t, east, "west")
+	waitLinked(t, west, "east")
+	ann := login(t, east, "ann")
+	ann.send("get stick")
+	ann.expect("You get")
+	ann.send("goto west:thornwick.chapel")
+	ann.expect("Chapel of the Quiet Flame")
+
+	stopServer(t, west)
+	ann.expect("The server is shutting down")
+	ann.expect("Shard west has gone away for now")
+	ann.send("look")
+	ann.expect("Shard west cannot be reached just now")
+
+	west = startServer(t, westCfg)
+	ann.expect("Shard west is back.")
+	ann.send("look")
+	ann.expect("Chapel of the Quiet Flame")
+	ann.send("inventory")
+	ann.expect("a walking stick")
+	ann.send("goto east:")
+	ann.expect("The world blurs")
+	ann.expect("Thornwick Square")
+	ann.send("inventory")
+	ann.expect("a walking stick")
+}

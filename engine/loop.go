@@ -197,8 +197,7 @@ func (s *Server) farewell() {
 			sess.player = nil
 			sess.inGame.Store(false)
 			if d, ok := sess.door.(*remoteDoor); ok { // the connection waits for this shard to return
-				d.quiet.Store(true)
-				d.send(connMsg{Kind: connWait})
+				d.stopping.Store(true)
 			}
 			sess.Close("server shutdown")
 		}

@@ -73,19 +73,22 @@ type remoteDoor struct {
 	// crossed on, or the conn shard said it closed), so closing tells it
 	// nothing.
 	quiet atomic.Bool
+	// stopping: this shard is shutting down, so closing tells the
+	// connection to wait for it rather than to close.
+	stopping atomic.Bool
 }
 
 func (s *Server) newRemoteDoor(c connRef) *remoteDoor {
 	d := &remoteDoor{srv: s, conn: c, lines: make(chan string, 2*QueuedLinesPerSession), done: make(chan struct{})}
 	t := c.Term
 	d.term.Store(&t)
-	s.mu.Lock()
+	s.rmu.Lock()
 	if old := s.remotes[c.PID]; old != nil {
 		old.quiet.Store(true) // a second attach for the same connection replaces the first
 		old.Close()
 	}
 	s.remotes[c.PID] = d
-	s.mu.Unlock()
+	s.rmu.Unlock()
 	d.send(connMsg{Kind: connOwner})
 	return d
 }
@@ -161,12 +164,16 @@ func (d *remoteDoor) Protocol() string                { return d.conn.Proto + "@
 func (d *remoteDoor) Close() error {
 	d.once.Do(func() {
 		close(d.done)
-		d.srv.mu.Lock()
+		d.srv.rmu.Lock()
 		if d.srv.remotes[d.conn.PID] == d {
 			delete(d.srv.remotes, d.conn.PID)
 		}
-		d.srv.mu.Unlock()
-		if !d.quiet.Load() {
+		d.srv.rmu.Unlock()
+		switch {
+		case d.quiet.Load():
+		case d.stopping.Load():
+			d.send(connMsg{Kind: connWait})
+		default:
 			d.send(connMsg{Kind: connClose})
 		}
 	})

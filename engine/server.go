@@ -147,6 +147,7 @@ type Server struct {
 	mu           sync.Mutex
 	sessions     map[*session]struct{}
 	pids         map[string]*session    // the same, by pid, for what other shards send them
+	rmu          sync.Mutex             // guards remotes (a remote door closes under mu at shutdown)
 	remotes      map[string]*remoteDoor // sessions played here for connections elsewhere, by the connection's pid
 	boot         string                 // this process, to other shards: random
 	conns        sync.WaitGroup
