@@ -59,14 +59,31 @@ func (w *World) Adopt(rec *PlayerRecord) error {
 	}
 	held := make(map[string]bool, len(rec.Items))
 	for _, it := range rec.Items {
-		held[strconv.FormatUint(it.ID, 10)] = true
+		id := strconv.FormatUint(it.ID, 10)
+		if held[id] {
+			return fmt.Errorf("item %d is in the record twice", it.ID)
+		}
+		held[id] = true
 	}
+	in := make(map[string]string, len(rec.Items)) // container of each contained item
 	for _, it := range rec.Items {
 		if w.items[it.Proto] == nil {
 			return fmt.Errorf("this shard has no item prototype %s", it.Proto)
 		}
-		if it.Kind == InItem && !held[it.Holder] {
-			return fmt.Errorf("item %d is in item %s, which the character does not carry", it.ID, it.Holder)
+		if it.Kind == InItem {
+			if !held[it.Holder] {
+				return fmt.Errorf("item %d is in item %s, which the character does not carry", it.ID, it.Holder)
+			}
+			in[strconv.FormatUint(it.ID, 10)] = it.Holder
+		}
+	}
+	for id := range in { // every chain of containers ends in the character's hands
+		at := id
+		for steps := 0; in[at] != ""; steps++ {
+			if steps > len(in) {
+				return fmt.Errorf("item %s is inside itself", id)
+			}
+			at = in[at]
 		}
 	}
 	if rec.Room == "" {

@@ -1,6 +1,7 @@
 package world_test
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -96,6 +97,9 @@ func TestAdoptRefuses(t *testing.T) {
 		{world.PlayerRecord{Name: "Ann", Room: "nowhere.room"}, "there is no room nowhere.room"},
 		{world.PlayerRecord{Name: "Ann", Items: []world.ItemRecord{{ID: 1, Proto: "far.thing", Kind: world.InPlayer}}}, "no item prototype far.thing"},
 		{world.PlayerRecord{Name: "Ann", Items: []world.ItemRecord{{ID: 1, Proto: "thornwick.candle", Kind: world.InItem, Holder: "99"}}}, "item 1 is in item 99"},
+		{world.PlayerRecord{Name: "Ann", Items: []world.ItemRecord{{ID: 1, Proto: "thornwick.candle"}, {ID: 1, Proto: "thornwick.candle"}}}, "item 1 is in the record twice"},
+		{world.PlayerRecord{Name: "Ann", Items: []world.ItemRecord{{ID: 1, Proto: "thornwick.small_pack", Kind: world.InItem, Holder: "2"},
+			{ID: 2, Proto: "thornwick.small_pack", Kind: world.InItem, Holder: "1"}}}, "inside itself"},
 	} {
 		rec := c.rec
 		err := w.Adopt(&rec)
@@ -152,4 +156,32 @@ func TestPortalWalk(t *testing.T) {
 	cy.Role = world.RoleAdmin
 	do(t, w, cy, cl, "link down bad shard:x", "is not a shard name")
 	do(t, w, cy, cl, "goto ???:", "is not a shard name")
+}
+
+// FuzzAdopt: whatever record another shard sends, Adopt refuses it or the
+// character enters whole, every item held exactly once.
+func FuzzAdopt(f *testing.F) {
+	f.Add(`{"Name":"Ann","Room":"thornwick.chapel","Items":[{"ID":4,"Proto":"thornwick.small_pack","Kind":2,"Holder":"ann","Seq":9},{"ID":5,"Proto":"thornwick.candle","Kind":4,"Holder":"4","Seq":3}],"States":{"5":"e30="}}`)
+	f.Add(`{"Name":"Ann","Items":[{"ID":1,"Proto":"thornwick.candle","Kind":4,"Holder":"1"}]}`)
+	f.Add(`{"Name":"Ann","Items":[{"ID":1,"Proto":"thornwick.candle","Kind":4,"Holder":"2"},{"ID":2,"Proto":"thornwick.small_pack","Kind":4,"Holder":"1"}]}`)
+	f.Add(`{"Name":"Ann","Items":[{"ID":1,"Proto":"thornwick.candle"},{"ID":1,"Proto":"thornwick.candle"}]}`)
+	w, _ := newTestWorld(f) // one world: each input leaves it as it found it
+	f.Fuzz(func(t *testing.T, src string) {
+		var rec world.PlayerRecord
+		if json.Unmarshal([]byte(src), &rec) != nil || rec.Name == "" {
+			return
+		}
+		rec.Name = "Ann"
+		if w.Adopt(&rec) != nil {
+			return
+		}
+		p := w.HandIn(rec, &fakeLink{}, "Ann arrives.")
+		if err := w.CheckItems(); err != nil {
+			t.Fatal(err)
+		}
+		out := w.HandOut(p, "Ann leaves.")
+		if len(out.Items) != len(rec.Items) { // none lost, none made
+			t.Fatalf("%d items left, %d came", len(out.Items), len(rec.Items))
+		}
+	})
 }
