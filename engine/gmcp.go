@@ -72,6 +72,15 @@ func (s *session) gmcpIn(pkg string, data []byte) {
 		g.mu.Unlock()
 	case "core.ping":
 		s.push(outItem{outGMCP, "Core.Ping"}, true)
+		return
+	}
+	if s.srv.link != nil { // the shard playing the character, if elsewhere, hears it too
+		msg := pkg + " " + string(data)
+		s.srv.post(event{kind: evFunc, fn: func() {
+			if s.route != "" {
+				s.srv.link.send(subjectIn+s.route, inMsg{PID: s.pid, GMCP: msg})
+			}
+		}})
 	}
 }
 

@@ -149,13 +149,14 @@ func (sh shards) Cross(p *world.Player, shard, room, leaving string) string {
 
 // connRef describes sess's connection for the shard that will play it.
 func (sess *session) connRef() connRef {
-	if d, ok := sess.door.(*remoteDoor); ok {
-		c := d.conn
-		c.Term = d.Term()
-		return c
-	}
-	return connRef{Shard: sess.srv.cfg.Shard, Boot: sess.srv.boot, PID: sess.pid, Addr: sess.addr,
+	c := connRef{Shard: sess.srv.cfg.Shard, Boot: sess.srv.boot, PID: sess.pid, Addr: sess.addr,
 		Proto: sess.door.Protocol(), Term: sess.door.Term()}
+	if d, ok := sess.door.(*remoteDoor); ok {
+		c = d.conn
+		c.Term = d.Term()
+	}
+	sess.gmcpConn(&c)
+	return c
 }
 
 // handOff runs steps 2 to 5 for the origin, off the loop.
@@ -567,6 +568,8 @@ func (s *Server) fromOwner(m connMsg) {
 		sess.push(outItem{outRaw, string(m.Data)}, true)
 	case connPrompt:
 		sess.push(outItem{outRawPrompt, string(m.Data)}, true)
+	case connGMCP:
+		sess.push(outItem{outGMCP, m.Text + " " + string(m.Data)}, true)
 	case connHide:
 		sess.push(outItem{kind: outHide}, true)
 	case connShow:

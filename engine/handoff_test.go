@@ -367,3 +367,23 @@ func TestHandoffOwnerRestarts(t *testing.T) {
 	ann.send("inventory")
 	ann.expect("a walking stick")
 }
+
+// A MUD client's GMCP keeps working across shards: the owner sends what
+// the client asked for on its shard, and hears what it asks for later.
+func TestHandoffGMCP(t *testing.T) {
+	t.Parallel()
+	east, _ := linkedPair(t)
+	c := dial(t, east, "mudlet")
+	c.sendRaw([]byte{255, 253, 201}) // DO GMCP
+	c.sendGMCP(`Core.Supports.Set ["Char 1", "Room 1"]`)
+	c.send("create mudlet password1")
+	c.expect("Exits:")
+	c.expectGMCP("Room.Info", `"id":"thornwick.square"`)
+	c.send("goto west:thornwick.chapel")
+	c.expect("Chapel of the Quiet Flame")
+	c.expectGMCP("Room.Info", `"id":"thornwick.chapel"`)
+	c.expectGMCP("Char.Status", `"name":"Mudlet"`)
+	c.sendGMCP(`Core.Supports.Add ["Char.Items 1"]`)
+	c.send("look") // the next change brings the items
+	c.expectGMCP("Char.Items.List", `"location":"room"`)
+}

@@ -2,10 +2,15 @@ package engine
 
 import (
 	"io"
+	"maps"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"shardmud/world"
 )
 
 // A player's connection stays on the shard it came in on, its conn shard,
@@ -30,6 +35,11 @@ type connRef struct {
 	Addr  string `json:"addr"`
 	Proto string `json:"proto"`
 	Term  screen `json:"term"`
+	// GMCP: the client speaks it, asked for Supports (lower-case
+	// modules) and said it is Client in Core.Hello.
+	GMCP     bool     `json:"gmcp,omitempty"`
+	Supports []string `json:"supports,omitempty"`
+	Client   string   `json:"client,omitempty"`
 }
 
 // inMsg is a connection's input, for the owner.
@@ -37,6 +47,7 @@ type inMsg struct {
 	PID  string  `json:"pid"`
 	Line string  `json:"line,omitempty"`
 	Term *screen `json:"term,omitempty"` // the client's screen, when it changed
+	GMCP string  `json:"gmcp,omitempty"` // a GMCP message from the client: "Package.Name json"
 	Gone bool    `json:"gone,omitempty"` // the connection closed
 }
 
@@ -44,6 +55,7 @@ type inMsg struct {
 const (
 	connBytes  = "bytes"  // rendered output
 	connPrompt = "prompt" // a rendered prompt (the client marks its end)
+	connGMCP   = "gmcp"   // a GMCP message: Text the package, Data its JSON
 	connHide   = "hide"   // stop echoing input
 	connShow   = "show"   // echo input again
 	connClose  = "close"  // the session ended (Text: why): close the connection
@@ -76,6 +88,8 @@ type remoteDoor struct {
 	// stopping: this shard is shutting down, so closing tells the
 	// connection to wait for it rather than to close.
 	stopping atomic.Bool
+	// gmcpIn is the session's handler for the client's GMCP messages.
+	gmcpIn func(pkg string, data []byte)
 }
 
 func (s *Server) newRemoteDoor(c connRef) *remoteDoor {
@@ -111,6 +125,12 @@ func (d *remoteDoor) input(m inMsg) {
 	if m.Gone {
 		d.quiet.Store(true)
 		d.Close()
+		return
+	}
+	if m.GMCP != "" {
+		if pkg, data, _ := strings.Cut(m.GMCP, " "); d.gmcpIn != nil {
+			d.gmcpIn(pkg, []byte(data))
+		}
 		return
 	}
 	if m.Line == "" && m.Term != nil {
@@ -154,6 +174,13 @@ func (d *remoteDoor) HideInput(hide bool) error {
 	return nil
 }
 
+func (d *remoteDoor) GMCP() bool { return d.conn.GMCP }
+
+func (d *remoteDoor) SendGMCP(pkg string, data []byte) error {
+	d.send(connMsg{Kind: connGMCP, Text: pkg, Data: data})
+	return nil
+}
+
 func (d *remoteDoor) SetReadDeadline(time.Time) error { return nil }
 func (d *remoteDoor) Term() screen                    { return *d.term.Load() }
 func (d *remoteDoor) RemoteAddr() net.Addr            { return remoteAddr(d.conn.Addr) }
@@ -185,3 +212,27 @@ type remoteAddr string
 
 func (a remoteAddr) Network() string { return "tcp" }
 func (a remoteAddr) String() string  { return string(a) }
+
+// gmcpConn adds what the client said over GMCP to c.
+func (sess *session) gmcpConn(c *connRef) {
+	g := &sess.gmcp
+	c.GMCP = sess.gmcpOn()
+	g.mu.Lock()
+	c.Supports, c.Client = slices.Sorted(maps.Keys(g.supports)), g.client
+	g.mu.Unlock()
+}
+
+// adoptGMCP starts a session played for a connection elsewhere with what
+// its client asked for there.
+func (sess *session) adoptGMCP(c connRef) {
+	g := &sess.gmcp
+	g.mu.Lock()
+	g.supports = make(map[string]bool, len(c.Supports))
+	for _, m := range c.Supports {
+		if len(g.supports) < MaxGMCPSupports {
+			g.supports[m] = true
+		}
+	}
+	g.client, g.fresh = world.Clip(c.Client, 64), true
+	g.mu.Unlock()
+}

@@ -112,8 +112,12 @@ func newSession(srv *Server, id uint64, d door) *session {
 	}
 	s.lastInput.Store(time.Now().UnixNano())
 	s.color.Store(-1)
-	if td, ok := d.(*telnetDoor); ok {
-		td.gmcpIn = s.gmcpIn
+	switch d := d.(type) {
+	case *telnetDoor:
+		d.gmcpIn = s.gmcpIn
+	case *remoteDoor:
+		d.gmcpIn = s.gmcpIn
+		s.adoptGMCP(d.conn)
 	}
 	return s
 }
