@@ -76,13 +76,15 @@ type handoffReq struct {
 }
 
 type handoffReply struct {
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
+	OK     bool   `json:"ok"`
+	Denied bool   `json:"denied,omitempty"` // an attach with a wrong password
+	Error  string `json:"error,omitempty"`
 }
 
 type attachReq struct {
-	Name string  `json:"name"`
-	Conn connRef `json:"conn"`
+	Name     string  `json:"name"`
+	Password string  `json:"password,omitempty"` // "" when the connection's shard checked it
+	Conn     connRef `json:"conn"`
 }
 
 func randomID() string {
@@ -491,29 +493,70 @@ func (sess *session) residence(name string) (string, error) {
 	return where, nil
 }
 
-// attach asks owner to play name for this connection; false if it will
-// not, and the player has been told.
-func (sess *session) attach(name, owner string) bool {
+// attach asks owner to play name for this connection, checking password
+// unless it is "" (this shard checked it); errBadLogin if the password is
+// wrong.
+func (sess *session) attach(name, owner, password string) error {
 	s := sess.srv
 	var reply handoffReply
-	err := s.link.request(subjectAttach+owner, attachReq{Name: name, Conn: sess.connRef()}, &reply, HandoffTimeout)
-	if err == nil && reply.OK {
-		sess.log.Info("playing on another shard", "name", name, "shard", owner)
-		done := make(chan struct{})
-		s.post(event{kind: evFunc, fn: func() {
-			sess.route, sess.charName, sess.waiting = owner, name, false
-			close(done)
-		}})
-		<-done
-		return true
+	err := s.link.request(subjectAttach+owner, attachReq{Name: name, Password: password, Conn: sess.connRef()}, &reply, HandoffTimeout)
+	switch {
+	case err != nil:
+		return fmt.Errorf("Your character is on shard %s, which does not answer. Try again later.", owner)
+	case reply.Denied:
+		return errBadLogin
+	case !reply.OK:
+		return fmt.Errorf("Your character is on shard %s, but %s. Try again later.", owner, reply.Error)
 	}
-	why := reply.Error
-	if err != nil {
-		why = fmt.Sprintf("shard %s does not answer", owner)
+	sess.log.Info("playing on another shard", "name", name, "shard", owner)
+	done := make(chan struct{})
+	s.post(event{kind: evFunc, fn: func() {
+		sess.route, sess.charName, sess.waiting = owner, name, false
+		close(done)
+	}})
+	<-done
+	return nil
+}
+
+// elsewhere is the shard that owns a character this shard has no row
+// for, from the ledger; "" if none does, or this one.
+func (sess *session) elsewhere(typed string) string {
+	s := sess.srv
+	name, problem := validName(typed)
+	if s.ledger == nil || problem != "" {
+		return ""
 	}
-	sess.say(fmt.Sprintf("{RYour character is on shard %s, but %s. Try again later.{x", owner, why))
-	sess.Close("owner unreachable")
-	return false
+	if exists, err := s.store.Exists(context.Background(), name); err != nil || exists {
+		return ""
+	}
+	o, rev, err := s.ledger.get(name)
+	if err != nil || rev == 0 || o.Shard == s.cfg.Shard {
+		return ""
+	}
+	return o.Shard
+}
+
+// claimName registers a new character's name in the ledger, so that no
+// two shards make characters of the same name; it says why not if the name
+// is taken. While the ledger cannot be reached, play here goes on: the
+// name is claimed by the character's first crossing, which is refused if
+// another shard has claimed it meanwhile.
+func (s *Server) claimName(name string) string {
+	if s.ledger == nil {
+		return ""
+	}
+	_, err := s.ledger.swap(name, owner{Shard: s.cfg.Shard}, 0)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, errLost):
+		if o, _, err := s.ledger.get(name); err == nil && o.Shard == s.cfg.Shard {
+			return "" // claimed here before (a creation that failed later)
+		}
+		return fmt.Sprintf("The name %s is taken on another shard. Choose another.", name)
+	}
+	s.log.Warn("a new character's name is not claimed in the ledger, which is unreachable", "name", name, "err", err)
+	return ""
 }
 
 // receiveAttach plays one of this shard's characters for a connection on
@@ -541,11 +584,21 @@ func (s *Server) receiveAttach(m *nats.Msg) {
 		answer(fmt.Errorf("%s is not settled on shard %s", req.Name, s.cfg.Shard))
 		return
 	}
+	if req.Password != "" {
+		if ok, err := s.checkPassword(ch.Hash, req.Password); err != nil || !ok {
+			data, _ := json.Marshal(handoffReply{Denied: true, Error: "wrong password"})
+			m.Respond(data)
+			return
+		}
+	}
 	d := s.newRemoteDoor(req.Conn)
 	sess := s.open(d, nil)
 	if sess == nil {
 		answer(errors.New("the shard is stopping"))
 		return
+	}
+	if req.Password != "" { // a login, not a return
+		sess.say(fmt.Sprintf("Welcome back, %s.", ch.Record.Name))
 	}
 	go sess.runRemote(ch.Record, "")
 	answer(nil)

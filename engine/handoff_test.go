@@ -314,7 +314,7 @@ func TestHandoffHostile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := ask(subjectHandoff+"west", m.Data); r.OK || !strings.Contains(r.Error, "has a character called Ann already") {
+	if r := ask(subjectHandoff+"west", m.Data); r.OK || !strings.Contains(r.Error, "Ann") {
 		t.Fatalf("the same handoff again: %+v", r)
 	}
 	ann.send("inventory")
@@ -386,4 +386,38 @@ func TestHandoffGMCP(t *testing.T) {
 	c.sendGMCP(`Core.Supports.Add ["Char.Items 1"]`)
 	c.send("look") // the next change brings the items
 	c.expectGMCP("Char.Items.List", `"location":"room"`)
+}
+
+// A character made on one shard can log in through any other; its name
+// is taken on all of them.
+func TestLoginThroughAnotherShard(t *testing.T) {
+	t.Parallel()
+	east, west := linkedPair(t)
+	login(t, east, "ann") // east's admin, so that west's next is not
+	bea := login(t, west, "bea")
+	bea.send("get stick")
+	bea.expect("You get")
+	bea.send("quit")
+	bea.expectClosed()
+
+	c := dial(t, east, "bea")
+	c.send("create bea password1")
+	c.expect("The name Bea is taken on another shard.")
+	c.send("connect bea wrong-password")
+	c.expect("Wrong name or password.")
+	c.send("bea")
+	c.expect("Password: ")
+	c.send("password1")
+	c.expect("Welcome back, Bea.")
+	c.expect("Thornwick Square")
+	c.send("inventory")
+	c.expect("a walking stick")
+	c.send("users")
+	c.expect("telnet@east")
+	if _, err := east.store.Character(context.Background(), "bea"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("east has a row for bea: %v", err)
+	}
+	// The wrong password counted here, as for a character of this shard.
+	c.send("quit")
+	c.expectClosed()
 }

@@ -137,7 +137,7 @@ func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
 	if err != nil {
 		return s.storeFailed(err)
 	}
-	if exists {
+	if exists || s.elsewhere(name) != "" {
 		pw, err := s.readSecret("Password: ")
 		if err != nil {
 			return world.PlayerRecord{}, false, err
@@ -186,11 +186,21 @@ func passwordProblem(pw string) string {
 
 // connect checks a password, under the per-address and per-account limits.
 func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
-	rec, err := s.srv.authenticate(s.addr, typed, pw)
+	var rec world.PlayerRecord
+	var err error
+	if owner := s.elsewhere(typed); owner != "" {
+		rec, err = s.connectElsewhere(typed, pw, owner)
+	} else {
+		rec, err = s.srv.authenticate(s.addr, typed, pw)
+	}
 	var limited *rateLimited
 	switch {
+	case errors.Is(err, errGaveUp):
+		return world.PlayerRecord{}, false, err
 	case err == nil:
-		s.say(fmt.Sprintf("Welcome back, %s.", rec.Name))
+		if !s.attached { // else the shard that plays it says so, before the room
+			s.say(fmt.Sprintf("Welcome back, %s.", rec.Name))
+		}
 		return rec, true, nil
 	case errors.Is(err, errBadLogin):
 		s.badPasswords++
@@ -206,6 +216,27 @@ func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
 		return world.PlayerRecord{}, false, errGaveUp
 	}
 	return s.storeFailed(err)
+}
+
+// connectElsewhere logs in a character that lives on owner and has never
+// been here: owner checks the password, under this shard's limits, and
+// plays the character for this connection.
+func (s *session) connectElsewhere(typed, pw, owner string) (world.PlayerRecord, error) {
+	name, _ := validName(typed)
+	if err := s.srv.loginAllowed(s.addr, name); err != nil {
+		return world.PlayerRecord{}, err
+	}
+	switch err := s.attach(name, owner, pw); {
+	case errors.Is(err, errBadLogin):
+		s.srv.loginFailed(s.addr, name)
+		return world.PlayerRecord{}, err
+	case err != nil:
+		s.say("{R" + err.Error() + "{x")
+		s.Close("owner unreachable")
+		return world.PlayerRecord{}, errGaveUp
+	}
+	s.attached = true
+	return world.PlayerRecord{Name: name}, nil
 }
 
 // errBadLogin is a wrong name or password: the two are not told apart.
@@ -224,15 +255,8 @@ func (s *Server) authenticate(addr, typed, pw string) (world.PlayerRecord, error
 	if problem != "" {
 		return world.PlayerRecord{}, errBadLogin
 	}
-	now := time.Now()
-	addrKey, acctKey := "addr:"+hostOf(addr), "acct:"+strings.ToLower(name)
-	wait, blocked := s.limiter.blocked(addrKey, s.cfg.FailedLoginsPerAddr, now)
-	if !blocked {
-		wait, blocked = s.limiter.blocked(acctKey, s.cfg.FailedLoginsPerAccount, now)
-	}
-	if blocked {
-		s.log.Warn("login refused: too many failures", "name", name, "addr", addr)
-		return world.PlayerRecord{}, &rateLimited{wait}
+	if err := s.loginAllowed(addr, name); err != nil {
+		return world.PlayerRecord{}, err
 	}
 	c, err := s.store.Character(context.Background(), name)
 	hash := s.dummyHash // a missing name costs what a wrong password does
@@ -246,13 +270,34 @@ func (s *Server) authenticate(addr, typed, pw string) (world.PlayerRecord, error
 		return world.PlayerRecord{}, err
 	}
 	if !ok || c == nil {
-		s.stats.loginFailures.Add(1)
-		s.limiter.fail(addrKey, now)
-		s.limiter.fail(acctKey, now)
-		s.log.Info("failed login", "name", name, "addr", addr)
+		s.loginFailed(addr, name)
 		return world.PlayerRecord{}, errBadLogin
 	}
 	return c.Record, nil
+}
+
+// loginAllowed is nil unless addr or the account name failed to log in
+// too often lately.
+func (s *Server) loginAllowed(addr, name string) error {
+	now := time.Now()
+	wait, blocked := s.limiter.blocked("addr:"+hostOf(addr), s.cfg.FailedLoginsPerAddr, now)
+	if !blocked {
+		wait, blocked = s.limiter.blocked("acct:"+strings.ToLower(name), s.cfg.FailedLoginsPerAccount, now)
+	}
+	if blocked {
+		s.log.Warn("login refused: too many failures", "name", name, "addr", addr)
+		return &rateLimited{wait}
+	}
+	return nil
+}
+
+// loginFailed counts a wrong name or password against addr and name.
+func (s *Server) loginFailed(addr, name string) {
+	now := time.Now()
+	s.stats.loginFailures.Add(1)
+	s.limiter.fail("addr:"+hostOf(addr), now)
+	s.limiter.fail("acct:"+strings.ToLower(name), now)
+	s.log.Info("failed login", "name", name, "addr", addr)
 }
 
 func hostOf(addr string) string {
@@ -279,6 +324,10 @@ func (s *session) create(typed, pw string) (world.PlayerRecord, bool, error) {
 		return s.storeFailed(err)
 	} else if exists {
 		s.say(fmt.Sprintf("The name %s is taken. Choose another.", name))
+		return world.PlayerRecord{}, false, nil
+	}
+	if why := s.srv.claimName(name); why != "" {
+		s.say(why)
 		return world.PlayerRecord{}, false, nil
 	}
 	hash, err := s.srv.hashPassword(pw)

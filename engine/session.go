@@ -86,6 +86,9 @@ type session struct {
 	preauth *world.PlayerRecord
 	// badPasswords counts wrong passwords during login (session goroutine).
 	badPasswords int
+	// attached: the login found the character on another shard, which
+	// plays it for this connection (session goroutine).
+	attached bool
 
 	// Owned by the engine goroutine.
 	player  *world.Player
@@ -414,8 +417,11 @@ func (s *session) run() {
 		s.say("{R" + err.Error() + "{x")
 		s.Close("character elsewhere")
 		return
+	case s.attached: // the login did it
 	case owner != "":
-		if !s.attach(rec.Name, owner) {
+		if err := s.attach(rec.Name, owner, ""); err != nil {
+			s.say("{R" + err.Error() + "{x")
+			s.Close("owner unreachable")
 			return
 		}
 	default:
