@@ -300,8 +300,7 @@ func (s *Server) resume(c *crossing, why string) {
 		}
 		p := s.world.HandIn(c.rec, link, fmt.Sprintf("%s stumbles back out of the shimmering air.", c.rec.Name))
 		if link == nil {
-			s.world.Disconnect(p, nil)
-			return
+			return // link-dead: it fades and is saved as usual
 		}
 		sess.player, sess.crossing = p, false
 		p.Send(fmt.Sprintf("{YThe crossing failed: %s. You are back where you were.{x", why))
@@ -379,11 +378,15 @@ func (s *Server) receiveHandoff(m *nats.Msg) {
 		case s.world.Player(name) != nil || s.crossings[key] != nil:
 			refused <- fmt.Errorf("%s is playing on shard %s already", name, s.cfg.Shard)
 			return
+		case s.arrivals[key] != "":
+			refused <- fmt.Errorf("%s is arriving on shard %s already", name, s.cfg.Shard)
+			return
 		}
 		if err := s.world.Adopt(&rec); err != nil {
 			refused <- err
 			return
 		}
+		s.arrivals[key] = req.ID
 		s.move(world.CharacterMove{Kind: world.MoveArrived, Name: name, Peer: req.From, ID: req.ID, Record: &rec, Hash: req.Hash})
 		s.onSaved(func(seq uint64) { saved <- seq })
 	}}) {
@@ -402,18 +405,18 @@ func (s *Server) receiveHandoff(m *nats.Msg) {
 		return
 	}
 	s.chaos("arrived")
-	_, err := s.ledger.swap(name, owner{Shard: s.cfg.Shard}, req.Rev)
+	_, err := s.ledger.swap(name, owner{Shard: s.cfg.Shard, ID: req.ID}, req.Rev)
 	if err != nil {
 		// Lost, or unknown: the ledger says which.
 		for wait := 50 * time.Millisecond; ; wait = min(2*wait, settleRetry) {
 			o, _, gerr := s.ledger.get(name)
 			if gerr == nil {
-				if o.Shard != s.cfg.Shard {
+				if o.Shard != s.cfg.Shard || o.To != "" || o.ID != req.ID {
 					s.discard(name, o.Shard)
 					answer(errors.New("the crossing was called off"))
 					return
 				}
-				break
+				break // the swap was applied; its answer was lost
 			}
 			select {
 			case <-s.stopping:
@@ -430,6 +433,7 @@ func (s *Server) receiveHandoff(m *nats.Msg) {
 // discard forgets a character that did not arrive after all.
 func (s *Server) discard(name, owner string) {
 	s.post(event{kind: evFunc, fn: func() {
+		delete(s.arrivals, world.PlayerKey(name))
 		s.move(world.CharacterMove{Kind: world.MoveGone, Name: name, Peer: owner})
 	}})
 }
@@ -439,10 +443,11 @@ func (s *Server) discard(name, owner string) {
 func (s *Server) arrive(rec world.PlayerRecord, req handoffReq) {
 	key := world.PlayerKey(rec.Name)
 	delete(s.departed, key)
+	delete(s.arrivals, key)
 	s.move(world.CharacterMove{Kind: world.MoveHome, Name: rec.Name})
 	arriving := fmt.Sprintf("%s steps out of the shimmering air.", rec.Name)
 	if req.Conn.Shard == "" {
-		s.world.Disconnect(s.world.HandIn(rec, nil, arriving), nil)
+		s.world.HandIn(rec, nil, arriving) // link-dead: it fades and is saved as usual
 		return
 	}
 	if req.Conn.Shard == s.cfg.Shard {
@@ -451,7 +456,7 @@ func (s *Server) arrive(rec world.PlayerRecord, req handoffReq) {
 		sess := s.pids[req.Conn.PID]
 		s.mu.Unlock()
 		if sess == nil || sess.isClosed() {
-			s.world.Disconnect(s.world.HandIn(rec, nil, arriving), nil)
+			s.world.HandIn(rec, nil, arriving)
 			return
 		}
 		sess.route, sess.waiting = "", false

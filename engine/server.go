@@ -173,6 +173,7 @@ type Server struct {
 	others        map[string]*shardView  // the other shards, as last heard (loop only)
 	ledger        *ledger                // who owns characters that cross; nil without a relay
 	crossings     map[string]*crossing   // characters on their way out, by key
+	arrivals      map[string]string      // characters on their way in: the handoff id, by key
 	moves         []world.CharacterMove  // residence changes for the next delta
 	afterSave     []func(seq uint64)     // told the delta that carries what changed so far
 	online        map[string]onlineSince // characters in the world: since when, and how they came
@@ -222,6 +223,7 @@ func New(cfg Config) (*Server, error) {
 		remotes:       make(map[string]*remoteDoor),
 		boot:          randomID(),
 		crossings:     make(map[string]*crossing),
+		arrivals:      make(map[string]string),
 		departed:      make(map[string]*departure),
 		online:        make(map[string]onlineSince),
 		commandCounts: make(map[cmdKey]int),

@@ -436,7 +436,7 @@ func (w *World) enter(rec PlayerRecord, link Link, arriving string) *Player {
 		return p
 	}
 	p := &Player{Name: rec.Name, Role: rec.Role, Attrs: rec.Attrs, Stats: rec.Stats, Gold: rec.Gold, Wimpy: rec.Wimpy, Prefs: rec.Prefs,
-		link: link, loginTick: w.tick}
+		link: link, loginTick: w.tick, linkDeadTick: w.tick} // with no link it is link-dead from now
 	for _, ch := range rec.Prefs.Muted {
 		if p.Muted == nil {
 			p.Muted = make(map[string]bool)
