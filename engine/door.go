@@ -47,7 +47,8 @@ type telnetDoor struct {
 	// it before the first read.
 	gmcpIn func(pkg string, data []byte)
 	srv    *Server
-	mccp   bool // compression was offered: counted in srv.mccpSessions
+	mccp   bool   // compression was offered: counted in srv.mccpSessions
+	proto  string // "telnet", or what carries the telnet stream (websocket)
 	closed sync.Once
 }
 
@@ -63,7 +64,7 @@ func (d *telnetDoor) Close() error {
 }
 
 func (s *Server) newTelnetDoor(nc net.Conn) *telnetDoor {
-	d := &telnetDoor{srv: s}
+	d := &telnetDoor{srv: s, proto: "telnet"}
 	// MCCP costs the server hundreds of KiB a session: offer it only while
 	// fewer than MaxCompressedSessions have it on offer.
 	d.mccp = s.mccpSessions.Add(1) <= int64(s.cfg.MaxCompressed)
@@ -94,7 +95,7 @@ func (d *telnetDoor) ReadLine() (string, error) {
 }
 
 func (d *telnetDoor) HideInput(hide bool) error { return d.Conn.SetEcho(hide) }
-func (d *telnetDoor) Protocol() string          { return "telnet" }
+func (d *telnetDoor) Protocol() string          { return d.proto }
 
 func (d *telnetDoor) Term() screen {
 	t := d.Conn.Terminal()
