@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,6 +190,16 @@ func (s *Server) CheckAdmin(addr, name, password string) (string, error) {
 // ErrBadLogin is CheckAdmin's answer to a wrong name, password or role.
 var ErrBadLogin = errBadLogin
 
+// RetryAfter is how long a client must wait when err is CheckAdmin's
+// refusal for too many failed logins; 0 for any other error.
+func RetryAfter(err error) time.Duration {
+	var limited *rateLimited
+	if errors.As(err, &limited) {
+		return limited.wait
+	}
+	return 0
+}
+
 // Bans lists the bans in force.
 func (s *Server) Bans() ([]store.Ban, error) {
 	return s.store.Bans(context.Background())
@@ -201,13 +212,26 @@ func (s *Server) Audit(n int) ([]store.AuditEntry, error) {
 }
 
 // ShutdownIn starts (or replaces) a shutdown countdown as admin by would
-// in the game: secs 0 to 3600; a negative secs cancels one.
-func (s *Server) ShutdownIn(by string, secs int, reason string) error {
+// in the game: secs 0 to 3600; a negative secs cancels one. It goes into
+// the audit trail like the command, from addr over the web.
+func (s *Server) ShutdownIn(by, addr string, secs int, reason string) (err error) {
 	if secs > 3600 {
 		return fmt.Errorf("the countdown is 0 to 3600 seconds")
 	}
+	defer func() {
+		args, outcome := fmt.Sprintf("%d %s", secs, reason), "ok"
+		if secs < 0 {
+			args = "cancel"
+		}
+		if err != nil {
+			outcome = err.Error()
+		}
+		s.journal.record(store.Event{Kind: "admin", Actor: by, Target: strconv.Itoa(secs) + "s",
+			Details: map[string]any{"command": "shutdown", "args": world.Clip(strings.TrimSpace(args), 200),
+				"outcome": world.Clip(outcome, 200), "addr": addr, "protocol": "web"}})
+	}()
 	var problem error
-	err := s.ask(func() {
+	err = s.ask(func() {
 		if secs < 0 {
 			if s.countdown == nil {
 				problem = errors.New("no shutdown is counting down")

@@ -273,14 +273,21 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 	}
 	name, err := a.s.eng.CheckAdmin(r.RemoteAddr, page.Name, password)
 	if err != nil {
-		// A wrong name, password or role look alike; anything else (the
-		// rate limits, a busy server) is the engine's to explain.
+		// A wrong name, password or role look alike; so do a busy server
+		// and a database failure, whose details are for the log only.
+		status := http.StatusUnauthorized
 		page.Problem = "Wrong name or password, or not an admin."
-		if !errors.Is(err, engine.ErrBadLogin) {
+		switch wait := engine.RetryAfter(err); {
+		case wait > 0:
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+			page.Problem = fmt.Sprintf("Too many failed logins. Try again in %s.", wait.Round(time.Second))
+		case !errors.Is(err, engine.ErrBadLogin):
 			a.s.log.Warn("admin login refused", "name", page.Name, "addr", r.RemoteAddr, "err", err)
-			page.Problem = "Login refused: " + err.Error() + "."
+			status = http.StatusServiceUnavailable
+			page.Problem = "The server cannot check logins just now; please try again later."
 		}
-		a.render(w, http.StatusUnauthorized, "admin_login.html", page)
+		a.render(w, status, "admin_login.html", page)
 		return
 	}
 	sess := a.sessions.start(name)
@@ -394,7 +401,7 @@ func (a *adminSite) shutdown(w http.ResponseWriter, r *http.Request, sess adminS
 		return
 	}
 	outcome := fmt.Sprintf("The server shuts down in %s.", time.Duration(secs)*time.Second)
-	if err := a.s.eng.ShutdownIn(sess.name, secs, reason); err != nil {
+	if err := a.s.eng.ShutdownIn(sess.name, r.RemoteAddr, secs, reason); err != nil {
 		outcome = "The countdown did not start: " + err.Error() + "."
 	}
 	a.s.log.Info("shutdown ordered on the site", "by", sess.name, "secs", secs, "reason", reason, "addr", r.RemoteAddr, "outcome", outcome)
@@ -424,7 +431,7 @@ func shutdownForm(f url.Values) (secs int, reason, problem string) {
 
 func (a *adminSite) cancelShutdown(w http.ResponseWriter, r *http.Request, sess adminSession) {
 	outcome := "The shutdown is cancelled."
-	if err := a.s.eng.ShutdownIn(sess.name, -1, ""); err != nil {
+	if err := a.s.eng.ShutdownIn(sess.name, r.RemoteAddr, -1, ""); err != nil {
 		outcome = "Nothing cancelled: " + err.Error() + "."
 	}
 	a.s.log.Info("shutdown cancelled on the site", "by", sess.name, "addr", r.RemoteAddr, "outcome", outcome)

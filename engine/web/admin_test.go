@@ -260,6 +260,20 @@ func TestAdminSite(t *testing.T) {
 	if page = adminGet(t, base+"/admin", cookie); !strings.Contains(page.body, "Nothing cancelled: no shutdown is counting down.") {
 		t.Fatalf("cancelling nothing\n%s", page.body)
 	}
+	// The site's shutdowns are in the audit trail, as the command's are.
+	audit, err := eng.Audit(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var webShutdowns int
+	for _, e := range audit {
+		if strings.Contains(e.Details, `"command":"shutdown"`) && strings.Contains(e.Details, `"protocol":"web"`) {
+			webShutdowns++
+		}
+	}
+	if webShutdowns != 3 { // started, cancelled, and the cancel of nothing
+		t.Fatalf("audit has %d shutdowns from the site, want 3: %+v", webShutdowns, audit)
+	}
 
 	page = adminPost(t, base+"/admin/logout", cookie, url.Values{"csrf": {token}}, nil)
 	if page.status != http.StatusSeeOther || page.location != "/admin/login" || page.cookie == nil || page.cookie.MaxAge >= 0 {
@@ -289,7 +303,7 @@ func TestAdminLoginRateLimit(t *testing.T) {
 		}
 	}
 	page := adminPost(t, base+"/admin/login", nil, url.Values{"name": {"Ada"}, "password": {testPassword}}, nil)
-	if page.status != http.StatusUnauthorized || page.cookie != nil || !strings.Contains(page.body, "too many failed logins") {
+	if page.status != http.StatusTooManyRequests || page.cookie != nil || !strings.Contains(page.body, "Too many failed logins") {
 		t.Fatalf("after %d failures: %d, cookie %v\n%s", engine.FailedLoginsPerAccount, page.status, page.cookie, page.body)
 	}
 }
