@@ -14,7 +14,7 @@
   // Telnet bytes (RFC 854) and the options this client knows.
   const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250,
     GA = 249, SE = 240, EOR = 239;
-  const OPT = { ECHO: 1, SGA: 3, TTYPE: 24, EOR: 25, GMCP: 201 };
+  const OPT = { ECHO: 1, SGA: 3, TTYPE: 24, EOR: 25, NAWS: 31, GMCP: 201 };
 
   // Options the server may turn on at its end. ECHO is how a server hides
   // a password: it promises to echo, then does not.
@@ -22,7 +22,7 @@
   // Options we turn on at our end when asked. Everything else is refused,
   // compression above all: MCCP2 and MCCP3 would need zlib here, and the
   // WebSocket could compress on its own.
-  const WE_WILL = new Set([OPT.SGA, OPT.EOR, OPT.GMCP, OPT.TTYPE]);
+  const WE_WILL = new Set([OPT.SGA, OPT.EOR, OPT.GMCP, OPT.TTYPE, OPT.NAWS]);
 
   // MAX_SUB bounds one subnegotiation from the server (GMCP lists grow
   // with a room's items); larger ones are dropped, not buffered.
@@ -243,6 +243,13 @@
     return subneg(OPT.TTYPE, Uint8Array.of(0, ...encoder.encode(name)));
   }
 
+  // nawsFrame tells the server the window's size in characters (NAWS), so
+  // that it wraps text to the page rather than to 80 columns.
+  function nawsFrame(cols, rows) {
+    const c = Math.max(1, Math.min(cols, 65535)), r = Math.max(1, Math.min(rows, 65535));
+    return subneg(OPT.NAWS, Uint8Array.of(c >> 8, c & 255, r >> 8, r & 255));
+  }
+
   // xtermColor is colour n of xterm's 256: 0-15 stay palette numbers
   // (CSS classes, so the page's palette applies), the rest are [r, g, b]
   // from the 6x6x6 cube and the grey ramp.
@@ -368,7 +375,7 @@
 
   window.shardmud = {
     TelnetParser, Negotiator, AnsiParser, OPT,
-    encodeLine, gmcpFrame, parseGMCP, ttypeReply, xtermColor,
+    encodeLine, gmcpFrame, nawsFrame, parseGMCP, ttypeReply, xtermColor,
   };
 
   // The page.
@@ -519,10 +526,37 @@
       }
     }
 
+    // windowSize is how many characters of the output's font fit across
+    // and down the output area.
+    function windowSize() {
+      const out = $('output');
+      const probe = document.createElement('span');
+      probe.textContent = '0'.repeat(50);
+      probe.className = 'measure';
+      probe.style.font = getComputedStyle(out).font; // not inside the live region: nothing to announce
+      document.body.append(probe);
+      const box = probe.getBoundingClientRect();
+      probe.remove();
+      const charWidth = box.width / 50 || 8, lineHeight = box.height || 16;
+      const css = getComputedStyle(out);
+      const inner = out.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
+      return [Math.floor(inner / charWidth) - 1, Math.floor(out.clientHeight / lineHeight)];
+    }
+
+    function sendSize() {
+      if (session && session.options.us.has(OPT.NAWS)) send(nawsFrame(...windowSize()));
+    }
+    let resizing = 0;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizing);
+      resizing = setTimeout(sendSize, 250);
+    });
+
     function onNegotiate(verb, option) {
       const reply = session.options.answer(verb, option);
       if (!reply) return;
       send(reply);
+      if (option === OPT.NAWS && reply[1] === WILL) sendSize();
       if (option === OPT.ECHO) setMasked(reply[1] === DO);
       if (option === OPT.GMCP && reply[1] === DO) {
         send(gmcpFrame('Core.Hello', { client: 'shardmud-web', version: '1' }));
