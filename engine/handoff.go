@@ -202,7 +202,7 @@ func (s *Server) handOff(c *crossing, seq uint64) {
 	}
 	if reply.OK {
 		s.chaos("answered")
-		s.handedOn(c)
+		s.handedOn(c, true)
 		return
 	}
 	// Take it back, unless the target took it after all.
@@ -224,7 +224,7 @@ func (s *Server) settle(c *crossing) {
 			s.resume(c, "the crossing was called off")
 			return
 		case o.Shard != s.cfg.Shard:
-			s.handedOn(c)
+			s.handedOn(c, false)
 			return
 		default: // still crossing: call it off
 			if _, err := s.ledger.swap(c.rec.Name, owner{Shard: s.cfg.Shard}, rev); err == nil {
@@ -246,8 +246,10 @@ func (s *Server) settle(c *crossing) {
 	}
 }
 
-// handedOn is step 5: the target has the character.
-func (s *Server) handedOn(c *crossing) {
+// handedOn is step 5: the target has the character. Unless it answered
+// (confirmed), it may not play it for the connection (it restarted, or its
+// answer was lost), so it is asked to.
+func (s *Server) handedOn(c *crossing, confirmed bool) {
 	s.post(event{kind: evFunc, fn: func() {
 		key := world.PlayerKey(c.rec.Name)
 		delete(s.crossings, key)
@@ -262,6 +264,9 @@ func (s *Server) handedOn(c *crossing) {
 		sess := c.sess
 		if sess == nil {
 			return
+		}
+		if !confirmed && !sess.isClosed() {
+			go s.reattach(c.rec.Name, c.to, c.conn)
 		}
 		sess.crossing = false
 		held := sess.held
@@ -705,17 +710,33 @@ func (s *Server) shardBack(shard, boot string, restarted bool) {
 	for _, sess := range s.sessionList() {
 		if sess.route == shard && (sess.waiting || restarted) {
 			sess.waiting = true
-			name := sess.charName
-			go func() {
-				var reply handoffReply
-				err := s.link.request(subjectAttach+shard, attachReq{Name: name, Conn: sess.connRef()}, &reply, HandoffTimeout)
-				if err != nil || !reply.OK {
-					s.log.Warn("could not attach again", "name", name, "shard", shard, "err", err, "reply", reply.Error)
-				}
-				// On success the new session's first message says so.
-			}()
+			go s.reattach(sess.charName, shard, sess.connRef())
 		}
 	}
+}
+
+// reattach asks shard to play name for the connection c, for a while: the
+// character may not be settled there yet. On success the new session's
+// first message tells the connection (connOwner).
+func (s *Server) reattach(name, shard string, c connRef) {
+	var why string
+	for try, wait := 0, 100*time.Millisecond; try < 10; try, wait = try+1, min(2*wait, settleRetry) {
+		var reply handoffReply
+		err := s.link.request(subjectAttach+shard, attachReq{Name: name, Conn: c}, &reply, HandoffTimeout)
+		if err == nil && reply.OK {
+			return
+		}
+		why = reply.Error
+		if err != nil {
+			why = err.Error()
+		}
+		select {
+		case <-s.stopping:
+			return
+		case <-time.After(wait):
+		}
+	}
+	s.log.Warn("could not attach a connection to the shard that plays its character", "name", name, "shard", shard, "why", why)
 }
 
 func (s *Server) sessionList() []*session {

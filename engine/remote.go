@@ -97,19 +97,21 @@ func (s *Server) newRemoteDoor(c connRef) *remoteDoor {
 	t := c.Term
 	d.term.Store(&t)
 	s.rmu.Lock()
-	if old := s.remotes[c.PID]; old != nil {
-		old.quiet.Store(true) // a second attach for the same connection replaces the first
-		old.Close()
-	}
+	old := s.remotes[c.PID]
 	s.remotes[c.PID] = d
 	s.rmu.Unlock()
+	if old != nil { // a second attach for the same connection replaces the first
+		old.quiet.Store(true)
+		old.Close()
+	}
 	d.send(connMsg{Kind: connOwner})
 	return d
 }
 
-// send tells the connection something; dropped while the link is down.
+// send tells the connection something; dropped while the link is down,
+// and once the connection is no longer this session's.
 func (d *remoteDoor) send(m connMsg) {
-	if d.srv.link == nil {
+	if d.srv.link == nil || d.quiet.Load() {
 		return
 	}
 	m.PID, m.From = d.conn.PID, d.srv.cfg.Shard
@@ -196,11 +198,9 @@ func (d *remoteDoor) Close() error {
 			delete(d.srv.remotes, d.conn.PID)
 		}
 		d.srv.rmu.Unlock()
-		switch {
-		case d.quiet.Load():
-		case d.stopping.Load():
+		if d.stopping.Load() {
 			d.send(connMsg{Kind: connWait})
-		default:
+		} else {
 			d.send(connMsg{Kind: connClose})
 		}
 	})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -44,22 +43,6 @@ import (
 // restart to change it. The test does not call t.Parallel: its twenty
 // processes would load the machine under tests that measure time (the
 // crash test allows a save interval and a little slack).
-
-// chaosStrict makes the two kinds of trouble that the test works around
-// failures: a player's connection that outlives a round but never
-// answers again, and a character that cannot be played through one of
-// the shards. Without it they are logged (KNOWN BUG) and the test goes
-// on, logging in again or restarting both shards; the data must add up
-// either way. When this test was written both happened. A connection on
-// the origin was left routed to a target that had restarted and settled
-// the crossing itself, with nobody to attach it there (arrived or
-// claimed, target killed). And a shard deadlocked in newRemoteDoor,
-// which closes the door it replaces while holding the lock that Close
-// takes: it replaces one when a connection's shard attaches again, after
-// hearing that the owner restarted, a connection that had attached to
-// the new process already (frozen or offered with the target killed; or
-// any shard killed, and a login through the other one right after).
-var chaosStrict = flag.Bool("chaos.strict", false, "TestHandoffChaos fails on a stuck connection or a character that cannot be played, instead of working around it")
 
 // chaosVictims are the processes a round may kill; origin and target are
 // the shards of that round's handoff.
@@ -347,10 +330,8 @@ func (p *chaosProc) kill() {
 }
 
 // quit stops the instance with SIGQUIT, so that it logs every
-// goroutine, and says whether one of them is stuck in the deadlock of
-// newRemoteDoor: waiting for a lock in remoteDoor.Close, called from
-// newRemoteDoor.
-func (p *chaosProc) quit() bool {
+// goroutine.
+func (p *chaosProc) quit() {
 	p.mu.Lock()
 	cmd, done := p.cmd, p.done
 	p.mu.Unlock()
@@ -361,22 +342,8 @@ func (p *chaosProc) quit() bool {
 		p.kill()
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.history = append(p.history, "--- stopped with SIGQUIT")
-	var block []string
-	for _, line := range append(slices.Clone(p.lines), "goroutine end") {
-		if !strings.HasPrefix(line, "goroutine ") {
-			block = append(block, line)
-			continue
-		}
-		g := strings.Join(block, "\n")
-		if strings.Contains(g, "[sync.Mutex.Lock") && strings.Contains(g, "engine.(*remoteDoor).Close") &&
-			strings.Contains(g, "engine.(*Server).newRemoteDoor") {
-			return true
-		}
-		block = []string{line}
-	}
-	return false
+	p.mu.Unlock()
 }
 
 // mark is where this instance's log stands now.
@@ -451,7 +418,7 @@ func newChaosCluster(t *testing.T, bins chaosBinaries, world string, ports *chao
 		c.telnet[shard] = ports.addr(t)
 		c.dbs[shard] = filepath.Join(dir, shard+".db")
 		c.shards[shard] = &chaosProc{label: shard + " shard", bin: bins.shardmud,
-			args: []string{"-telnet", c.telnet[shard], "-ssh", "", "-db", c.dbs[shard], "-shard", shard,
+			args: []string{"-telnet", c.telnet[shard], "-ssh", "", "-http", "", "-db", c.dbs[shard], "-shard", shard,
 				"-relay", "nats://" + listen, "-relay-token", chaosToken, "-ledger", "east", "-world", world,
 				"-save", "200ms", "-lua-budget", "100ms"},
 			env:   []string{"SHARDMUD_CHAOS=" + step, "GOTRACEBACK=all"},
@@ -570,48 +537,16 @@ func (c *chaosCluster) round(t *testing.T, i int, victim string) chaosRow {
 
 var chaosOther = map[string]string{"east": "west", "west": "east"}
 
-// finding reports trouble that the test can work around: an error with
-// -chaos.strict, else a line in the log.
-func finding(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if *chaosStrict {
-		t.Errorf(format, args...)
-		return
-	}
-	t.Logf("KNOWN BUG (an error with -chaos.strict): "+format, args...)
-}
-
 // unwedge is called when something that should have happened did not
 // (err): it stops both shards with SIGQUIT, which dumps their goroutines
-// into their logs, and starts them again. A dump that shows the deadlock
-// in newRemoteDoor is a finding, and the test goes on once the character
-// is settled again; anything else fails the test with err. It returns a
-// note for the table.
+// into their logs (printed with the failure), and fails the test.
 func (c *chaosCluster) unwedge(t *testing.T, what string, err error) string {
 	t.Helper()
-	if c.player != nil {
-		c.player.conn.Close()
-		c.player = nil
-	}
-	var wedged []string
 	for _, shard := range []string{"east", "west"} {
-		p := c.shards[shard]
-		if p.quit() {
-			wedged = append(wedged, shard)
-		}
-		p.start(t)
+		c.shards[shard].quit()
 	}
-	if len(wedged) == 0 {
-		t.Fatalf("%s: %v (the shards' goroutines are at the end of their logs)", what, err)
-	}
-	finding(t, "step %s: %s: %v: shard %s deadlocked in newRemoteDoor, which holds the remote doors' lock while it closes the door it replaces, and Close takes that lock; restarted both shards",
-		c.step, what, err, strings.Join(wedged, " and "))
-	owner, err := c.waitSettled(time.Now().Add(chaosSettle))
-	if err != nil {
-		t.Fatalf("after restarting the shards: %v", err)
-	}
-	c.owner = owner
-	return "; " + strings.ToUpper(strings.Join(wedged, "+")) + " DEADLOCKED, restarted"
+	t.Fatalf("%s: %v (the shards' goroutines are at the end of their logs)", what, err)
+	return ""
 }
 
 // cross types goto <to>: until the crossing starts; a shard that has not
@@ -660,7 +595,7 @@ func (c *chaosCluster) checkPlayer(t *testing.T, i int) string {
 		case err == nil:
 			notes = append(notes, "connection on "+p.shard+" kept")
 		case errors.As(err, &ne) && ne.Timeout():
-			finding(t, "step %s: the player's connection on %s outlived the round but never answered again: %v", c.step, p.shard, err)
+			t.Errorf("step %s: the player's connection on %s outlived the round but never answered again: %v", c.step, p.shard, err)
 			notes = append(notes, "CONNECTION ON "+strings.ToUpper(p.shard)+" STUCK")
 		default:
 			notes = append(notes, fmt.Sprintf("connection on %s closed (%v)", p.shard, err))

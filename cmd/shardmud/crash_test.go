@@ -309,7 +309,7 @@ var pprofRE = regexp.MustCompile(`msg="pprof listening" addr=(\S+)`)
 
 func startCrashServer(t *testing.T, bin, world, db string) *crashServer {
 	t.Helper()
-	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-pprof", "127.0.0.1:0",
+	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-http", "", "-pprof", "127.0.0.1:0",
 		"-db", db, "-world", world, "-save", crashSave.String(),
 		"-lua-budget", "100ms") // budgets are not under test; a loaded CI machine is slow
 	stderr, err := cmd.StderrPipe()
@@ -490,7 +490,7 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 	if err := os.WriteFile(db, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-db", db).CombinedOutput()
+	out, err := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-http", "", "-db", db).CombinedOutput()
 	if err == nil {
 		t.Fatalf("the server started on a corrupt database:\n%s", out)
 	}

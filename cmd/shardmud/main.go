@@ -15,6 +15,7 @@ import (
 
 	"shardmud/data"
 	"shardmud/engine"
+	"shardmud/engine/web"
 	"shardmud/scripts"
 )
 
@@ -23,7 +24,7 @@ func main() {
 		os.Exit(runReport(os.Args[2:], os.Stdout, os.Stderr))
 	}
 	var cfg engine.Config
-	var worldDir string
+	var worldDir, httpAddr string
 	flag.StringVar(&cfg.TelnetAddr, "telnet", ":4000", "telnet listen address (empty disables)")
 	flag.StringVar(&cfg.SSHAddr, "ssh", ":4022", "SSH listen address (empty disables)")
 	flag.StringVar(&cfg.SSHHostKey, "ssh-hostkey", "", "SSH host key file, created on first start (default: the -db path + .hostkey)")
@@ -43,6 +44,7 @@ func main() {
 	flag.StringVar(&cfg.ExportDir, "export", "", "where builders' export writes area files (default: the -world folder, else world-export)")
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
 	flag.DurationVar(&cfg.LuaBudget, "lua-budget", 5*time.Millisecond, "time one Lua hook call may take before it is stopped")
+	flag.StringVar(&httpAddr, "http", ":8080", "web site address: status, reports, /metrics, /api, the browser client at /play, /admin (empty disables)")
 	flag.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof and /debug/vars metrics on this address (e.g. 127.0.0.1:6060)")
 	flag.Parse()
 	if cfg.RelayToken == "" {
@@ -63,6 +65,13 @@ func main() {
 	if err == nil {
 		err = srv.Start()
 	}
+	var site *web.Server
+	if err == nil && httpAddr != "" {
+		site, err = web.New(web.Config{Addr: httpAddr, Engine: srv, Logger: log})
+		if err == nil {
+			err = site.Start()
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "shardmud:", err)
 		os.Exit(1)
@@ -76,6 +85,9 @@ func main() {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if site != nil {
+		site.Shutdown(shutdownCtx) // the web first: it only reads
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Error("shutdown", "err", err)
 		os.Exit(1)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,8 +30,19 @@ func TestBinaryShutsDownCleanly(t *testing.T) {
 	bin := buildBinary(t)
 	db := filepath.Join(dir, "test.db")
 
-	cmd, addr := startBinary(t, bin, db)
+	var site string
+	cmd, addr := startBinary(t, bin, db, &site)
 	conn := dialAndWait(t, addr, "create alice password1\r\nget stick\r\n", "You get a")
+	// The web side runs beside the game by default.
+	resp, err := http.Get("http://" + site + "/api/who")
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(who), `"name":"Alice"`) {
+		t.Fatalf("/api/who: %d %s", resp.StatusCode, who)
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	readUntil(t, conn, "The server is shutting down.")
 	if err := cmd.Wait(); err != nil {
@@ -102,11 +114,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var listenRE = regexp.MustCompile(`msg="telnet listening" addr=(\S+)`)
+var (
+	listenRE = regexp.MustCompile(`msg="telnet listening" addr=(\S+)`)
+	httpRE   = regexp.MustCompile(`msg="http listening" .*addr=(\S+)`)
+)
 
-func startBinary(t *testing.T, bin, db string) (*exec.Cmd, string) {
+// startBinary runs the server with every listener on a free port and
+// returns its telnet address, and its web address through web.
+func startBinary(t *testing.T, bin, db string, web ...*string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "127.0.0.1:0", "-db", db)
+	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "127.0.0.1:0", "-http", "127.0.0.1:0", "-db", db)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -115,23 +132,33 @@ func startBinary(t *testing.T, bin, db string) (*exec.Cmd, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	found := make(chan string, 1)
+	found, site := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
+			if m := httpRE.FindStringSubmatch(sc.Text()); m != nil {
+				site <- m[1]
+			}
 		}
 		io.Copy(io.Discard, stderr)
 	}()
-	select {
-	case addr := <-found:
-		return cmd, addr
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server never logged its telnet address")
+	var addr string
+	for _, ch := range []chan string{found, site} {
+		select {
+		case a := <-ch:
+			if ch == site && len(web) > 0 {
+				*web[0] = a
+			} else if ch == found {
+				addr = a
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the server never logged its telnet and http addresses")
+		}
 	}
-	return nil, ""
+	return cmd, addr
 }
 
 func dialAndWait(t *testing.T, addr, send, want string) net.Conn {
