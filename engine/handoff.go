@@ -345,18 +345,21 @@ func (s *Server) relayLine(sess *session, line string) {
 	}
 }
 
+// respond answers a handoff or an attach: yes, or no and why.
+func respond(m *nats.Msg, err error) {
+	r := handoffReply{OK: err == nil}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	data, _ := json.Marshal(r)
+	m.Respond(data)
+}
+
 // receiveHandoff is steps 3 and 4 for the target, on a goroutine of its
 // own.
 func (s *Server) receiveHandoff(m *nats.Msg) {
 	var req handoffReq
-	answer := func(err error) {
-		r := handoffReply{OK: err == nil}
-		if err != nil {
-			r.Error = err.Error()
-		}
-		data, _ := json.Marshal(r)
-		m.Respond(data)
-	}
+	answer := func(err error) { respond(m, err) }
 	if err := json.Unmarshal(m.Data, &req); err != nil || req.Record.Name == "" {
 		answer(errors.New("a handoff this shard cannot read"))
 		return
@@ -487,10 +490,10 @@ func (sess *session) residence(name string) (string, error) {
 		return "", nil
 	case store.ResidenceAway:
 	default:
-		return "", errors.New("Your character is crossing between shards just now; try again in a moment.")
+		return "", errors.New("your character is crossing between shards just now; try again in a moment")
 	}
 	if s.link == nil {
-		return "", fmt.Errorf("Your character is on shard %s, and this shard is not linked to it.", ch.Residence.Peer)
+		return "", fmt.Errorf("your character is on shard %s, and this shard is not linked to it", ch.Residence.Peer)
 	}
 	where := ch.Residence.Peer
 	if o, rev, err := s.ledger.get(name); err == nil && rev != 0 {
@@ -498,7 +501,10 @@ func (sess *session) residence(name string) (string, error) {
 	}
 	if where == s.cfg.Shard {
 		s.log.Error("a character's row says away but the ledger says here", "name", name)
-		return "", errors.New("Your character cannot be found on any shard; an admin has been told.")
+		s.post(event{kind: evFunc, fn: func() {
+			s.notifyStaff(fmt.Sprintf("{R[shards]{x %s's row here says it lives on %s, but the ledger says here: it cannot be played until that is mended.", name, ch.Residence.Peer))
+		}})
+		return "", errors.New("your character cannot be found on any shard; the admins have been told")
 	}
 	return where, nil
 }
@@ -512,11 +518,11 @@ func (sess *session) attach(name, owner, password string) error {
 	err := s.link.request(subjectAttach+owner, attachReq{Name: name, Password: password, Conn: sess.connRef()}, &reply, HandoffTimeout)
 	switch {
 	case err != nil:
-		return fmt.Errorf("Your character is on shard %s, which does not answer. Try again later.", owner)
+		return fmt.Errorf("your character is on shard %s, which does not answer; try again later", owner)
 	case reply.Denied:
 		return errBadLogin
 	case !reply.OK:
-		return fmt.Errorf("Your character is on shard %s, but %s. Try again later.", owner, reply.Error)
+		return fmt.Errorf("your character is on shard %s, but %s; try again later", owner, reply.Error)
 	}
 	sess.log.Info("playing on another shard", "name", name, "shard", owner)
 	done := make(chan struct{})
@@ -573,14 +579,7 @@ func (s *Server) claimName(name string) string {
 // another shard, on a goroutine of its own.
 func (s *Server) receiveAttach(m *nats.Msg) {
 	var req attachReq
-	answer := func(err error) {
-		r := handoffReply{OK: err == nil}
-		if err != nil {
-			r.Error = err.Error()
-		}
-		data, _ := json.Marshal(r)
-		m.Respond(data)
-	}
+	answer := func(err error) { respond(m, err) }
 	if json.Unmarshal(m.Data, &req) != nil || req.Conn.Shard == "" || req.Conn.PID == "" {
 		answer(errors.New("an attach this shard cannot read"))
 		return

@@ -355,7 +355,7 @@ func TestHandoffOwnerRestarts(t *testing.T) {
 	ann.send("look")
 	ann.expect("Shard west cannot be reached just now")
 
-	west = startServer(t, westCfg)
+	startServer(t, westCfg)
 	ann.expect("Shard west is back.")
 	ann.send("look")
 	ann.expect("Chapel of the Quiet Flame")

@@ -231,7 +231,7 @@ func (s *session) connectElsewhere(typed, pw, owner string) (world.PlayerRecord,
 		s.srv.loginFailed(s.addr, name)
 		return world.PlayerRecord{}, err
 	case err != nil:
-		s.say("{R" + err.Error() + "{x")
+		s.sayProblem(err)
 		s.Close("owner unreachable")
 		return world.PlayerRecord{}, errGaveUp
 	}

@@ -414,13 +414,13 @@ func (s *session) run() {
 	s.entered.Store(true)
 	switch owner, err := s.residence(rec.Name); {
 	case err != nil:
-		s.say("{R" + err.Error() + "{x")
+		s.sayProblem(err)
 		s.Close("character elsewhere")
 		return
 	case s.attached: // the login did it
 	case owner != "":
 		if err := s.attach(rec.Name, owner, ""); err != nil {
-			s.say("{R" + err.Error() + "{x")
+			s.sayProblem(err)
 			s.Close("owner unreachable")
 			return
 		}
@@ -430,6 +430,12 @@ func (s *session) run() {
 		}
 	}
 	s.play()
+}
+
+// sayProblem tells the client what err says, as a sentence.
+func (s *session) sayProblem(err error) {
+	msg := err.Error()
+	s.say("{R" + strings.ToUpper(msg[:1]) + msg[1:] + ".{x")
 }
 
 // runRemote plays rec for a connection on another shard, which logged it

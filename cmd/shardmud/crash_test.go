@@ -56,6 +56,14 @@ func crashWorld(t *testing.T) string {
 		"areas/attic.yaml":         "area: attic\nreset: 1s\nrooms:\n  attic:\n    name: Attic\n    desc: Dust.\n    items: [" + pebbles + "]\nitems:\n  pebble:\n    short: a pebble\n    keywords: [pebble]\n    script: pebble\n",
 		"scripts/attic/pebble.lua": "function on_tick(item) item.state.n = (item.state.n or 0) + 1 end\n",
 	}
+	writeFiles(t, dir, files)
+	return dir
+}
+
+// writeFiles writes a world folder: file names (with their folders) to
+// contents.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
 		path := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -65,7 +73,6 @@ func crashWorld(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	return dir
 }
 
 // worldState is what the players can observe: where each gem is (a
