@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"shardmud/engine/store"
@@ -22,6 +23,32 @@ import (
 
 // askTimeout bounds how long a question waits for the loop.
 const askTimeout = 2 * time.Second
+
+// AnswerAge is how long Status and Who reuse an answer: however many
+// visitors the site has, the game answers each at most once a second.
+const AnswerAge = time.Second
+
+// cached keeps an answer for AnswerAge; fetch runs while mu is held, so
+// visitors who come together share one question.
+type cached[T any] struct {
+	mu sync.Mutex
+	at time.Time
+	v  T
+}
+
+func (c *cached[T]) get(fetch func() (T, error)) (T, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < AnswerAge {
+		return c.v, nil
+	}
+	v, err := fetch()
+	if err != nil {
+		return v, err
+	}
+	c.v, c.at = v, time.Now()
+	return v, nil
+}
 
 // errLoopBusy: the loop did not take or answer a question in time.
 var errLoopBusy = errors.New("engine: the game did not answer in time")
@@ -64,8 +91,10 @@ type Status struct {
 	SSH       string   `json:"ssh,omitempty"`
 }
 
-// Status reads the shard's state.
-func (s *Server) Status() (Status, error) {
+// Status reads the shard's state, as of at most AnswerAge ago.
+func (s *Server) Status() (Status, error) { return s.statusCache.get(s.status) }
+
+func (s *Server) status() (Status, error) {
 	st := Status{World: s.worldName, Shard: s.cfg.Shard, Started: s.stats.started}
 	if a := s.telnetAddr; a != nil {
 		st.Telnet = a.String()
@@ -93,10 +122,13 @@ type WhoEntry struct {
 	Level int    `json:"level,omitempty"`
 }
 
-// Who lists the players of every linked shard as everyone sees them:
-// invisible admins are left out. This shard's come first, then the others
-// by shard, each sorted by name.
-func (s *Server) Who() ([]WhoEntry, error) {
+// Who lists the players of every linked shard as everyone sees them, as
+// of at most AnswerAge ago: invisible admins are left out. This shard's
+// come first, then the others by shard, each sorted by name. The list is
+// shared: callers must not change it.
+func (s *Server) Who() ([]WhoEntry, error) { return s.whoCache.get(s.who) }
+
+func (s *Server) who() ([]WhoEntry, error) {
 	var out []WhoEntry
 	err := s.ask(func() {
 		for _, p := range s.world.Players() {

@@ -152,7 +152,9 @@ type Server struct {
 	boot         string                 // this process, to other shards: random
 	conns        sync.WaitGroup
 	nextID       atomic.Uint64
-	mccpSessions atomic.Int64 // telnet sessions offered compression
+	mccpSessions atomic.Int64   // telnet sessions offered compression
+	statusCache  cached[Status] // the web's questions, answered at most once a second
+	whoCache     cached[[]WhoEntry]
 	// playersElsewhere is how many players the other linked shards have,
 	// as of the last presence beat (for MSSP's PLAYERS).
 	playersElsewhere atomic.Int64
