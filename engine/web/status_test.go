@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -542,4 +543,36 @@ func BenchmarkLatestEvents(b *testing.B) {
 			st.Close()
 		}
 	})
+}
+
+// BenchmarkStatusPages: the status page and /api/who under many visitors
+// at once, over real HTTP, while a player plays; the game is asked at most
+// once a second however many come (engine.AnswerAge).
+func BenchmarkStatusPages(b *testing.B) {
+	site, eng := startSite(b)
+	play(b, eng, "Ann")
+	base := "http://" + site.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			path := "/"
+			if i%2 == 1 {
+				path = "/api/who"
+			}
+			resp, err := client.Get(base + path)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("%s: %d", path, resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(eng.Stats().TickP99.Microseconds()), "tick-p99-µs") // the game meanwhile
 }
