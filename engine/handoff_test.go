@@ -421,3 +421,36 @@ func TestLoginThroughAnotherShard(t *testing.T) {
 	c.send("quit")
 	c.expectClosed()
 }
+
+// While the ledger cannot be reached, crossings are refused and the
+// player stays, whole; new characters are still made.
+func TestHandoffWithoutLedger(t *testing.T) {
+	t.Parallel()
+	const token = "s3cret"
+	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
+	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
+	shard := func(name string, r *relay.Relay) *Server {
+		cfg := testConfig(t)
+		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "gone" // no relay is called gone
+		return startServer(t, cfg)
+	}
+	east, west := shard("east", a), shard("west", b)
+	waitLinked(t, east, "west")
+	waitLinked(t, west, "east")
+	ann := login(t, east, "ann")
+	ann.send("get stick")
+	ann.expect("You get")
+	ann.send("goto west:")
+	ann.expect("The crossing failed: the shards' ledger cannot be reached.")
+	ann.send("inventory")
+	ann.expect("a walking stick")
+	checkFor(t, 5*time.Second, func() error { // the leaving mark is taken back
+		if r := residenceOf(t, east, "ann"); r.State != "" {
+			return errString("ann is " + r.State + " on east")
+		}
+		return nil
+	})
+	if _, err := west.store.Character(context.Background(), "ann"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("west has a row for ann: %v", err)
+	}
+}
