@@ -530,6 +530,7 @@ rooms:
       north: b
       east: {to: c, door: true, closed: true, hidden: true}
       west: {to: d, door: true, closed: true, locked: true, key: key}
+      down: "far:t.b"
     items: [pebble]
     mobs: [dog]
   b:
@@ -586,6 +587,8 @@ func TestScriptRoomAPI(t *testing.T) {
 	saLua(alice, "here:exit('n').to == room('t.b')", "=> true")
 	saLua(alice, "tostring(here:exit('north').door)", "=> false")
 	saLua(alice, "here:exit('up') == nil", "=> true")
+	saLua(alice, "here:exit('down').shard .. '|' .. here:exit('down').remote .. '|' .. tostring(here:exit('down').to)", "=> far|t.b|nil")
+	saLua(alice, "tostring(here.mobs and here:mobs()[1]:move('down'))", "=> false") // NPCs do not cross
 	saLuaErr(alice, "here:exit('sideways')", "direction expected")
 	e := "here:exit('east')"
 	saLua(alice, e+".door and "+e+".closed and "+e+".hidden and not "+e+".locked", "=> true")

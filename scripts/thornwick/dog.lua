@@ -9,7 +9,7 @@ function on_tick(npc)
   local here = npc.room
   local d = dirs[random(#dirs)]
   local ex = here:exit(d)
-  if ex and not ex.closed and ex.to.area == here.area then
+  if ex and not ex.closed and ex.to and ex.to.area == here.area then -- a portal has no "to"
     npc:move(d)
   end
 end
