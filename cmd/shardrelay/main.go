@@ -4,6 +4,7 @@
 //	shardrelay -shard east -cluster :7222 -token SECRET
 //	shardrelay -shard west -cluster :7222 -link nats://east-host:7222 -token SECRET
 //	shardrelay -shard north -nats nats://hub:7422 -token SECRET   # leaf node of an existing NATS
+//	shardrelay -shard east -cluster :7222 -token SECRET -tls-cert east.pem -tls-key east-key.pem -tls-ca ca.pem
 //
 // It logs with slog to stderr, one line per listener with its real address,
 // and stops cleanly (exit 0) on SIGINT or SIGTERM. Bad flags exit 2; a relay
@@ -94,6 +95,9 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (relay.C
 	fs.StringVar(&cfg.Token, "token", "", "shared secret for the shard, linking relays and leaf nodes (default $"+tokenEnv+")")
 	fs.StringVar(&cfg.NATS, "nats", "", "an existing NATS cluster's leafnode URL: run as a leaf node of it instead of routing")
 	fs.StringVar(&cfg.StoreDir, "store", "", "JetStream storage folder (default shardrelay-<shard>.js)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "this relay's certificate (PEM): links to other relays over TLS only, with -tls-key and -tls-ca")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the certificate's private key (PEM)")
+	fs.StringVar(&cfg.TLSCA, "tls-ca", "", "the CA (PEM) that signed every relay's certificate; relays without one are refused")
 	fs.BoolVar(&debug, "debug", false, "log the NATS servers' own lines too")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

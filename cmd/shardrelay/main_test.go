@@ -166,6 +166,8 @@ func TestBadConfigExits2(t *testing.T) {
 		{[]string{"-shard", "east", "-cluster", "127.0.0.1:0", "-link", "not a url"}, "link"},
 		{[]string{"-shard", "a.b"}, "shard name"},
 		{[]string{"-shard", "east", "-cluster", "127.0.0.1:0", "-nats", "nats://127.0.0.1:1"}, "leaf node"},
+		{[]string{"-shard", "east", "-cluster", "127.0.0.1:0", "-tls-cert", "c.pem"}, "TLS needs a certificate, its key and the CA"},
+		{[]string{"-shard", "east", "-cluster", "127.0.0.1:0", "-tls-cert", "no.pem", "-tls-key", "no.pem", "-tls-ca", "no.pem"}, "TLS"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out bytes.Buffer
@@ -224,5 +226,9 @@ func TestParse(t *testing.T) {
 				t.Fatalf("got %+v", cfg)
 			}
 		})
+	}
+	cfg, _, err := parse([]string{"-shard", "e", "-tls-cert", "c.pem", "-tls-key", "k.pem", "-tls-ca", "ca.pem"}, env, io.Discard)
+	if err != nil || cfg.TLSCert != "c.pem" || cfg.TLSKey != "k.pem" || cfg.TLSCA != "ca.pem" {
+		t.Fatalf("TLS flags: %+v, %v", cfg, err)
 	}
 }

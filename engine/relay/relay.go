@@ -57,6 +57,13 @@
 //
 // An empty Token turns authentication off (logged as a warning).
 //
+// With TLSCert, TLSKey and TLSCA the links between relays (routes, the leaf
+// listener, and the leaf connection to an existing cluster, the local
+// server's own loopback one included) are TLS only, and both ends must show
+// a certificate signed by TLSCA: a relay without one, or with another CA's,
+// is refused before the token is even asked for. The shard's connection to
+// its own relay stays plain, on loopback.
+//
 // # Use
 //
 // Start, then the accessors, then Shutdown, from any goroutine; a Relay owns the
@@ -69,6 +76,7 @@ package relay
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -130,6 +138,13 @@ type Config struct {
 	Token    string       // shared secret: required from clients (the shard) and from linking relays and leaf nodes
 	NATS     string       // an existing NATS cluster's leafnode URL: the relay runs as a leaf node of it instead of routing itself
 	StoreDir string       // JetStream storage folder (required)
+	// TLS for the links between relays (routes, leaf nodes, and the leaf
+	// connection to an existing cluster): this relay's certificate and
+	// key, and the CA that signed every relay's (PEM files). All three or
+	// none; with them a relay talks to other relays only over TLS, both
+	// sides showing a certificate of that CA. The shard's own connection,
+	// on loopback, stays plain.
+	TLSCert, TLSKey, TLSCA string
 	Logger   *slog.Logger // NATS server logs go through it at debug level; relay events at info; nil: slog.Default()
 }
 
@@ -139,6 +154,7 @@ type Relay struct {
 	log   *slog.Logger
 	local *server.Server // the shard's server, with JetStream
 	link  *server.Server // routes and leaf listener; nil when neither is wanted
+	tls   *tls.Config    // for links, nil without TLS files
 
 	clientURL, clusterURL, leafURL string
 
@@ -155,7 +171,11 @@ func Start(cfg Config) (*Relay, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	r := &Relay{cfg: cfg, log: cfg.Logger, quit: make(chan struct{})}
+	tlsConf, err := cfg.linkTLS()
+	if err != nil {
+		return nil, err
+	}
+	r := &Relay{cfg: cfg, log: cfg.Logger, tls: tlsConf, quit: make(chan struct{})}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -226,7 +246,7 @@ func Start(cfg Config) (*Relay, error) {
 	if cfg.NATS != "" {
 		r.log.Info("relay joining NATS as a leaf node", "nats", redact(leafRemote))
 	}
-	r.log.Info("relay started", "jetstream_domain", cfg.Shard, "store", cfg.StoreDir)
+	r.log.Info("relay started", "jetstream_domain", cfg.Shard, "store", cfg.StoreDir, "tls", r.tls != nil)
 	r.watcher.Add(1)
 	go r.watch()
 	return r, nil
@@ -335,6 +355,9 @@ func (c *Config) check() error {
 	if c.StoreDir == "" {
 		return configErr("relay %s: no JetStream store folder", c.Shard)
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") || (c.TLSCert == "") != (c.TLSCA == "") {
+		return configErr("relay %s: TLS needs a certificate, its key and the CA, all three", c.Shard)
+	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
 	}
@@ -366,6 +389,21 @@ func (c *Config) check() error {
 	return nil
 }
 
+// linkTLS is the TLS for links, both ways (it listens and dials), or nil
+// without TLS files: a certificate of the CA is required of every peer.
+func (c *Config) linkTLS() (*tls.Config, error) {
+	if c.TLSCert == "" {
+		return nil, nil
+	}
+	t, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: c.TLSCert, KeyFile: c.TLSKey, CaFile: c.TLSCA, Verify: true})
+	if err != nil {
+		return nil, configErr("relay %s: TLS: %v", c.Shard, err)
+	}
+	t.ClientAuth = tls.RequireAndVerifyClientCert
+	t.RootCAs = t.ClientCAs // a relay dials other relays too
+	return t, nil
+}
+
 // linkOptions configures the link server: routes and the leaf listener.
 func (r *Relay) linkOptions() *server.Options {
 	cfg := r.cfg
@@ -393,8 +431,15 @@ func (r *Relay) linkOptions() *server.Options {
 	}
 	// Leaf nodes authenticate like clients: Authorization is the token.
 	o.LeafNode.ReconnectInterval = time.Second
+	if r.tls != nil {
+		o.Cluster.TLSConfig, o.Cluster.TLSTimeout = r.tls.Clone(), tlsTimeout
+		o.LeafNode.TLSConfig, o.LeafNode.TLSTimeout = r.tls.Clone(), tlsTimeout
+	}
 	return o
 }
+
+// tlsTimeout is how long a link's TLS handshake may take, in seconds.
+const tlsTimeout = 2
 
 // localOptions configures the shard's server, with JetStream and, when
 // remote is set, a leaf connection to it.
@@ -409,7 +454,11 @@ func (r *Relay) localOptions(remote *url.URL) *server.Options {
 	o.DisableJetStreamBanner = true
 	if remote != nil {
 		o.LeafNode.ReconnectInterval = time.Second
-		o.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{remote}}}
+		leaf := &server.RemoteLeafOpts{URLs: []*url.URL{remote}}
+		if r.tls != nil {
+			leaf.TLS, leaf.TLSConfig, leaf.TLSTimeout = true, r.tls.Clone(), tlsTimeout
+		}
+		o.LeafNode.Remotes = []*server.RemoteLeafOpts{leaf}
 	}
 	return o
 }
