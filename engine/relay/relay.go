@@ -130,14 +130,14 @@ var shardName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Config says how to run a relay. Shard and StoreDir are required.
 type Config struct {
-	Shard    string       // this shard's name: the NATS server's name and its JetStream domain
-	Listen   string       // host:port where its own shard connects; default "127.0.0.1:4222" (":0" style ports allowed for tests)
-	Cluster  string       // host:port where other relays link in; "" for none (required with Links)
-	Links    []string     // other relays' cluster URLs, nats://host:port
-	Leaf     string       // host:port where leaf nodes (relays run with NATS) connect; "" for none
-	Token    string       // shared secret: required from clients (the shard) and from linking relays and leaf nodes
-	NATS     string       // an existing NATS cluster's leafnode URL: the relay runs as a leaf node of it instead of routing itself
-	StoreDir string       // JetStream storage folder (required)
+	Shard    string   // this shard's name: the NATS server's name and its JetStream domain
+	Listen   string   // host:port where its own shard connects; default "127.0.0.1:4222" (":0" style ports allowed for tests)
+	Cluster  string   // host:port where other relays link in; "" for none (required with Links)
+	Links    []string // other relays' cluster URLs, nats://host:port
+	Leaf     string   // host:port where leaf nodes (relays run with NATS) connect; "" for none
+	Token    string   // shared secret: required from clients (the shard) and from linking relays and leaf nodes
+	NATS     string   // an existing NATS cluster's leafnode URL: the relay runs as a leaf node of it instead of routing itself
+	StoreDir string   // JetStream storage folder (required)
 	// TLS for the links between relays (routes, leaf nodes, and the leaf
 	// connection to an existing cluster): this relay's certificate and
 	// key, and the CA that signed every relay's (PEM files). All three or
@@ -145,7 +145,7 @@ type Config struct {
 	// sides showing a certificate of that CA. The shard's own connection,
 	// on loopback, stays plain.
 	TLSCert, TLSKey, TLSCA string
-	Logger   *slog.Logger // NATS server logs go through it at debug level; relay events at info; nil: slog.Default()
+	Logger                 *slog.Logger // NATS server logs go through it at debug level; relay events at info; nil: slog.Default()
 }
 
 // Relay is a running relay.
