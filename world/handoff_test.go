@@ -38,12 +38,13 @@ func TestHandOutAdoptHandIn(t *testing.T) {
 	ann, annL := enter(t, origin, "Ann", "thornwick.square", 0, world.Stats{})
 	bob, bobL := enter(t, origin, "Bob", "thornwick.square", 0, world.Stats{})
 	do(t, origin, ann, annL, "get stick", "You get")
-	for _, proto := range []string{"thornwick.small_pack", "thornwick.candle"} {
+	for _, proto := range []string{"thornwick.small_pack", "thornwick.candle", "thornwick.leather_cap"} {
 		if _, err := origin.SpawnItem(ann, proto); err != nil {
 			t.Fatal(err)
 		}
 	}
 	do(t, origin, ann, annL, "put candle in pack", "You put")
+	do(t, origin, ann, annL, "wear cap", "You wear")
 	do(t, origin, bob, bobL, "follow ann", "You now follow Ann")
 
 	rec := origin.HandOut(ann, "Ann steps into the shimmering air and is gone.")
@@ -53,8 +54,8 @@ func TestHandOutAdoptHandIn(t *testing.T) {
 	if !strings.Contains(strings.Join(bobL.lines, "\n"), "Ann steps into the shimmering air") {
 		t.Fatalf("bob did not see ann go: %q", bobL.lines)
 	}
-	if len(rec.Items) != 3 {
-		t.Fatalf("record carries %d items, want 3: %+v", len(rec.Items), rec.Items)
+	if len(rec.Items) != 4 {
+		t.Fatalf("record carries %d items, want 4: %+v", len(rec.Items), rec.Items)
 	}
 
 	target, _ := newTestWorld(t)
@@ -81,6 +82,7 @@ func TestHandOutAdoptHandIn(t *testing.T) {
 	}
 	do(t, target, p, l, "inventory", "a walking stick")
 	do(t, target, p, l, "look in pack", "a beeswax candle")
+	do(t, target, p, l, "equipment", "a leather cap") // still worn
 	if err := target.CheckItems(); err != nil {
 		t.Fatal(err)
 	}
