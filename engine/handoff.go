@@ -84,6 +84,7 @@ type handoffReply struct {
 type attachReq struct {
 	Name     string  `json:"name"`
 	Password string  `json:"password,omitempty"` // "" when the connection's shard checked it
+	Check    bool    `json:"check,omitempty"`    // only check the password: no session
 	Conn     connRef `json:"conn"`
 }
 

@@ -454,3 +454,37 @@ func TestHandoffWithoutLedger(t *testing.T) {
 		t.Fatalf("west has a row for ann: %v", err)
 	}
 }
+
+// Over SSH too: a character of another shard logs in with its password,
+// which that shard checks, and plays there.
+func TestSSHThroughAnotherShard(t *testing.T) {
+	t.Parallel()
+	const token = "s3cret"
+	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
+	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
+	shard := func(name string, r *relay.Relay) *Server {
+		cfg := sshConfig(t)
+		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "east"
+		return startServer(t, cfg)
+	}
+	east, west := shard("east", a), shard("west", b)
+	waitLinked(t, east, "west")
+	waitLinked(t, west, "east")
+	login(t, east, "ann")
+	bea := login(t, west, "bea")
+	bea.send("get stick")
+	bea.expect("You get")
+
+	if _, err := dialSSH(t, east, "bea", "wrong-password", 0); err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+	c, err := dialSSH(t, east, "bea", "password1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.expect("Welcome back, Bea.")
+	c.expect("You take over your character") // the telnet session on west had it
+	c.send("inventory")
+	c.expect("a walking stick")
+	bea.expectClosed()
+}

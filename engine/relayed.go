@@ -64,8 +64,12 @@ func (s *Server) relayLine(sess *session, line string) {
 func (sess *session) residence(name string) (string, error) {
 	s := sess.srv
 	ch, err := s.store.Character(context.Background(), name)
+	if errors.Is(err, store.ErrNotFound) { // never here: another shard's, if any
+		_, owner := s.ownerElsewhere(name)
+		return owner, nil
+	}
 	if err != nil {
-		return "", nil // a character just created, or one the game will report on
+		return "", nil // the game will report on the database
 	}
 	switch ch.Residence.State {
 	case "":
@@ -119,19 +123,46 @@ func (sess *session) attach(name, owner, password string) error {
 // elsewhere is the shard that owns a character this shard has no row
 // for, from the ledger; "" if none does, or this one.
 func (sess *session) elsewhere(typed string) string {
-	s := sess.srv
+	_, owner := sess.srv.ownerElsewhere(typed)
+	return owner
+}
+
+// ownerElsewhere is elsewhere for any caller, with the name as it is
+// spelled.
+func (s *Server) ownerElsewhere(typed string) (name, owner string) {
 	name, problem := validName(typed)
 	if s.ledger == nil || problem != "" {
-		return ""
+		return name, ""
 	}
 	if exists, err := s.store.Exists(context.Background(), name); err != nil || exists {
-		return ""
+		return name, ""
 	}
 	o, rev, err := s.ledger.get(name)
 	if err != nil || rev == 0 || o.Shard == s.cfg.Shard {
-		return ""
+		return name, ""
 	}
-	return o.Shard
+	return name, o.Shard
+}
+
+// checkElsewhere asks owner whether password is name's (an SSH login,
+// which is decided before there is a session to attach); errBadLogin if
+// it is not, under this shard's limits for addr.
+func (s *Server) checkElsewhere(addr, name, password, owner string) error {
+	if err := s.loginAllowed(addr, name); err != nil {
+		return err
+	}
+	var reply handoffReply
+	err := s.link.request(subjectAttach+owner, attachReq{Name: name, Password: password, Check: true}, &reply, HandoffTimeout)
+	switch {
+	case err != nil:
+		return err
+	case reply.Denied:
+		s.loginFailed(addr, name)
+		return errBadLogin
+	case !reply.OK:
+		return errors.New(reply.Error)
+	}
+	return nil
 }
 
 // receiveAttach plays one of this shard's characters for a connection on
@@ -139,7 +170,7 @@ func (sess *session) elsewhere(typed string) string {
 func (s *Server) receiveAttach(m *nats.Msg) {
 	var req attachReq
 	answer := func(err error) { respond(m, err) }
-	if json.Unmarshal(m.Data, &req) != nil || req.Conn.Shard == "" || req.Conn.PID == "" {
+	if json.Unmarshal(m.Data, &req) != nil || !req.Check && (req.Conn.Shard == "" || req.Conn.PID == "") {
 		answer(errors.New("an attach this shard cannot read"))
 		return
 	}
@@ -152,12 +183,16 @@ func (s *Server) receiveAttach(m *nats.Msg) {
 		answer(fmt.Errorf("%s is not settled on shard %s", req.Name, s.cfg.Shard))
 		return
 	}
-	if req.Password != "" {
+	if req.Password != "" || req.Check {
 		if ok, err := s.checkPassword(ch.Hash, req.Password); err != nil || !ok {
 			data, _ := json.Marshal(handoffReply{Denied: true, Error: "wrong password"})
 			m.Respond(data)
 			return
 		}
+	}
+	if req.Check {
+		answer(nil)
+		return
 	}
 	d := s.newRemoteDoor(req.Conn)
 	sess := s.open(d, nil)

@@ -112,6 +112,15 @@ func (s *Server) sshPassword(ctx ssh.Context, pw string) bool {
 	if strings.EqualFold(ctx.User(), sshUserNew) {
 		return true
 	}
+	if name, owner := s.ownerElsewhere(ctx.User()); owner != "" {
+		// A character of another shard, never here: that shard checks,
+		// and the session attaches to it (run finds where it lives).
+		if s.checkElsewhere(ctx.RemoteAddr().String(), name, pw, owner) != nil {
+			return false
+		}
+		ctx.SetValue(recKey, world.PlayerRecord{Name: name})
+		return true
+	}
 	rec, err := s.authenticate(ctx.RemoteAddr().String(), ctx.User(), pw)
 	if err != nil {
 		return false
