@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -399,36 +399,14 @@ func (s *Server) cmdBans(c *world.Ctx) {
 }
 
 func (s *Server) cmdUsers(c *world.Ctx) {
-	s.mu.Lock()
-	sessions := make([]*session, 0, len(s.sessions))
-	for sess := range s.sessions {
-		sessions = append(sessions, sess)
-	}
-	s.mu.Unlock()
-	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
+	conns := s.connections()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-14s %-22s %-6s %-8s %-14s %s", "character", "address", "proto", "idle", "client", "width")
-	now := time.Now()
-	for _, sess := range sessions {
-		name := "(logging in)"
-		switch {
-		case sess.player != nil:
-			name = sess.player.Name
-		case sess.route != "":
-			name = sess.charName + "@" + sess.route
-		}
-		term := sess.door.Term()
-		client := term.Client // from TTYPE, else what GMCP's Core.Hello said
-		if client == "" {
-			client = sess.gmcp.helloClient()
-		}
-		if client == "" {
-			client = "-"
-		}
-		idle := now.Sub(time.Unix(0, sess.lastInput.Load())).Round(time.Second)
-		fmt.Fprintf(&b, "\n%-14s %-22s %-6s %-8s %-14s %d", name, sess.addr, sess.door.Protocol(), idle, client, term.Width)
+	for _, cn := range conns {
+		fmt.Fprintf(&b, "\n%-14s %-22s %-6s %-8s %-14s %d", cmp.Or(cn.Name, "(logging in)"), cn.Addr, cn.Protocol, cn.Idle,
+			cmp.Or(cn.Client, "-"), cn.Width)
 	}
-	fmt.Fprintf(&b, "\n%d connection(s).", len(sessions))
+	fmt.Fprintf(&b, "\n%d connection(s).", len(conns))
 	c.Send(b.String())
 }
 
@@ -464,14 +442,8 @@ type shutdownClock struct {
 func (s *Server) cmdShutdown(c *world.Ctx) {
 	words := strings.Fields(c.Args)
 	if len(words) > 0 && words[0] == "cancel" {
-		if s.countdown == nil {
+		if err := s.cancelShutdown(c.P.Name); err != nil {
 			c.Fail("No shutdown is counting down.")
-			return
-		}
-		s.countdown.timer.Stop()
-		s.countdown = nil
-		for _, p := range s.world.Players() {
-			p.Send(fmt.Sprintf("{G%s has cancelled the shutdown.{x", c.P.Name))
 		}
 		return
 	}
@@ -485,13 +457,35 @@ func (s *Server) cmdShutdown(c *world.Ctx) {
 			secs, words = n, words[1:]
 		}
 	}
+	c.Target = strconv.Itoa(secs) + "s"
+	s.startShutdown(c.P.Name, secs, strings.Join(words, " "))
+}
+
+// startShutdown starts a countdown of secs, replacing any, as admin by
+// ordered it. Loop only.
+func (s *Server) startShutdown(by string, secs int, reason string) {
 	if s.countdown != nil {
 		s.countdown.timer.Stop()
 	}
-	sc := &shutdownClock{at: time.Now().Add(time.Duration(secs) * time.Second), reason: strings.Join(words, " "), by: c.P.Name}
+	sc := &shutdownClock{at: time.Now().Add(time.Duration(secs) * time.Second), reason: strings.TrimSpace(reason), by: by}
 	s.countdown = sc
-	c.Target = strconv.Itoa(secs) + "s"
 	s.tickShutdown(sc)
+}
+
+// errNoCountdown: there is no shutdown to cancel.
+var errNoCountdown = errors.New("no shutdown is counting down")
+
+// cancelShutdown stops the countdown, telling everyone. Loop only.
+func (s *Server) cancelShutdown(by string) error {
+	if s.countdown == nil {
+		return errNoCountdown
+	}
+	s.countdown.timer.Stop()
+	s.countdown = nil
+	for _, p := range s.world.Players() {
+		p.Send(fmt.Sprintf("{G%s has cancelled the shutdown.{x", by))
+	}
+	return nil
 }
 
 // tickShutdown announces the time left and schedules the next

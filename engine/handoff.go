@@ -306,9 +306,10 @@ func (s *Server) resume(c *crossing, why string) {
 	}})
 }
 
-// respond answers a handoff or an attach: yes, or no and why.
+// respond answers a handoff or an attach: yes, or no and why
+// (errBadLogin: a wrong password).
 func respond(m *nats.Msg, err error) {
-	r := handoffReply{OK: err == nil}
+	r := handoffReply{OK: err == nil, Denied: errors.Is(err, errBadLogin)}
 	if err != nil {
 		r.Error = err.Error()
 	}
@@ -320,21 +321,20 @@ func respond(m *nats.Msg, err error) {
 // own.
 func (s *Server) receiveHandoff(m *nats.Msg) {
 	var req handoffReq
-	answer := func(err error) { respond(m, err) }
 	if err := json.Unmarshal(m.Data, &req); err != nil || req.Record.Name == "" {
-		answer(errors.New("a handoff this shard cannot read"))
+		respond(m, errors.New("a handoff this shard cannot read"))
 		return
 	}
 	name := req.Record.Name
 	if req.Ledger != s.cfg.Ledger {
-		answer(fmt.Errorf("shards %s and %s keep different ledgers", req.From, s.cfg.Shard))
+		respond(m, fmt.Errorf("shards %s and %s keep different ledgers", req.From, s.cfg.Shard))
 		return
 	}
 	if ch, err := s.store.Character(context.Background(), name); err == nil && ch.Residence.State == "" {
-		answer(fmt.Errorf("shard %s has a character called %s already", s.cfg.Shard, name))
+		respond(m, fmt.Errorf("shard %s has a character called %s already", s.cfg.Shard, name))
 		return
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		answer(fmt.Errorf("shard %s cannot read its characters", s.cfg.Shard))
+		respond(m, fmt.Errorf("shard %s cannot read its characters", s.cfg.Shard))
 		return
 	}
 	rec := req.Record
@@ -364,13 +364,13 @@ func (s *Server) receiveHandoff(m *nats.Msg) {
 	var seq uint64
 	select {
 	case err := <-refused:
-		answer(err)
+		respond(m, err)
 		return
 	case seq = <-saved:
 	}
 	if !s.saver.await(seq, HandoffTimeout) {
 		s.discard(name, req.From) // if it is written later, this follows it
-		answer(fmt.Errorf("shard %s cannot save just now", s.cfg.Shard))
+		respond(m, fmt.Errorf("shard %s cannot save just now", s.cfg.Shard))
 		return
 	}
 	s.chaos("arrived")
@@ -382,7 +382,7 @@ func (s *Server) receiveHandoff(m *nats.Msg) {
 			if gerr == nil {
 				if o.Shard != s.cfg.Shard || o.To != "" || o.ID != req.ID {
 					s.discard(name, o.Shard)
-					answer(errors.New("the crossing was called off"))
+					respond(m, errors.New("the crossing was called off"))
 					return
 				}
 				break // the swap was applied; its answer was lost
@@ -396,7 +396,7 @@ func (s *Server) receiveHandoff(m *nats.Msg) {
 	}
 	s.chaos("claimed")
 	s.post(event{kind: evFunc, fn: func() { s.arrive(rec, req) }})
-	answer(nil)
+	respond(m, nil)
 }
 
 // discard forgets a character that did not arrive after all.

@@ -50,20 +50,38 @@ rooms:
 	return m
 }
 
-// linkedPair starts relays east and west, linked, and a shard on each with
-// the portal world; the ledger is east's.
-func linkedPair(t testing.TB) (east, west *Server) {
+// linkedConfigs starts relays east and west, linked, and returns the
+// configurations of a shard for each (the portal world, east's ledger),
+// changed by adjust if not nil.
+func linkedConfigs(t testing.TB, adjust func(*Config)) (east, west Config) {
 	t.Helper()
 	const token = "s3cret"
 	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
 	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
-	shard := func(name string, r *relay.Relay) *Server {
+	config := func(name string, r *relay.Relay) Config {
 		cfg := testConfig(t)
 		cfg.World = portalWorld(t)
 		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "east"
-		return startServer(t, cfg)
+		if adjust != nil {
+			adjust(&cfg)
+		}
+		return cfg
 	}
-	east, west = shard("east", a), shard("west", b)
+	return config("east", a), config("west", b)
+}
+
+// startPair starts relays east and west, linked, and a shard on each with
+// the portal world and east's ledger (changed by adjust if not nil).
+func startPair(t testing.TB, adjust func(*Config)) (east, west *Server) {
+	t.Helper()
+	eastCfg, westCfg := linkedConfigs(t, adjust)
+	return startShards(t, eastCfg, westCfg)
+}
+
+// startShards starts the two shards and waits until each hears the other.
+func startShards(t testing.TB, eastCfg, westCfg Config) (east, west *Server) {
+	t.Helper()
+	east, west = startServer(t, eastCfg), startServer(t, westCfg)
 	waitLinked(t, east, "west")
 	waitLinked(t, west, "east")
 	return east, west
@@ -112,7 +130,7 @@ func residenceOf(t testing.TB, srv *Server, name string) store.Residence {
 // quitting there logs in again where it connects.
 func TestHandoffPortalAndGoto(t *testing.T) {
 	t.Parallel()
-	east, west := linkedPair(t)
+	east, west := startPair(t, nil)
 	ann := login(t, east, "ann") // east's first character: admin
 	bob := login(t, west, "bob")
 	ann.send("get stick")
@@ -178,7 +196,7 @@ func TestHandoffPortalAndGoto(t *testing.T) {
 // player where it was.
 func TestHandoffRefused(t *testing.T) {
 	t.Parallel()
-	east, _ := linkedPair(t)
+	east, _ := startPair(t, nil)
 	ann := login(t, east, "ann")
 	ann.send("goto portal.gate")
 	ann.expect("Shimmering Gate")
@@ -204,7 +222,7 @@ func TestHandoffRefused(t *testing.T) {
 // the other and back, over real relays and telnet; p50 and p99 of one
 // crossing, from the command to the room on the other side, are reported.
 func BenchmarkHandoff(b *testing.B) {
-	east, _ := linkedPair(b)
+	east, _ := startPair(b, nil)
 	ann := login(b, east, "ann")
 	ann.send("get stick")
 	ann.expect("You get")
@@ -229,7 +247,7 @@ func BenchmarkHandoff(b *testing.B) {
 // answers clearly, takes no character it should not, and plays on.
 func TestHandoffHostile(t *testing.T) {
 	t.Parallel()
-	east, west := linkedPair(t)
+	east, west := startPair(t, nil)
 	nc, err := nats.Connect(west.cfg.Relay, nats.Token(west.cfg.RelayToken))
 	if err != nil {
 		t.Fatal(err)
@@ -330,19 +348,8 @@ func TestHandoffHostile(t *testing.T) {
 // connection, on the other shard, waits, and plays on when it is back.
 func TestHandoffOwnerRestarts(t *testing.T) {
 	t.Parallel()
-	const token = "s3cret"
-	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
-	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
-	config := func(name string, r *relay.Relay) Config {
-		cfg := testConfig(t)
-		cfg.World = portalWorld(t)
-		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "east"
-		return cfg
-	}
-	east, westCfg := startServer(t, config("east", a)), config("west", b)
-	west := startServer(t, westCfg)
-	waitLinked(t, east, "west")
-	waitLinked(t, west, "east")
+	eastCfg, westCfg := linkedConfigs(t, nil)
+	east, west := startShards(t, eastCfg, westCfg)
 	ann := login(t, east, "ann")
 	ann.send("get stick")
 	ann.expect("You get")
@@ -372,7 +379,7 @@ func TestHandoffOwnerRestarts(t *testing.T) {
 // the client asked for on its shard, and hears what it asks for later.
 func TestHandoffGMCP(t *testing.T) {
 	t.Parallel()
-	east, _ := linkedPair(t)
+	east, _ := startPair(t, nil)
 	c := dial(t, east, "mudlet")
 	c.sendRaw([]byte{255, 253, 201}) // DO GMCP
 	c.sendGMCP(`Core.Supports.Set ["Char 1", "Room 1"]`)
@@ -392,7 +399,7 @@ func TestHandoffGMCP(t *testing.T) {
 // is taken on all of them.
 func TestLoginThroughAnotherShard(t *testing.T) {
 	t.Parallel()
-	east, west := linkedPair(t)
+	east, west := startPair(t, nil)
 	login(t, east, "ann") // east's admin, so that west's next is not
 	bea := login(t, west, "bea")
 	bea.send("get stick")
@@ -426,17 +433,7 @@ func TestLoginThroughAnotherShard(t *testing.T) {
 // player stays, whole; new characters are still made.
 func TestHandoffWithoutLedger(t *testing.T) {
 	t.Parallel()
-	const token = "s3cret"
-	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
-	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
-	shard := func(name string, r *relay.Relay) *Server {
-		cfg := testConfig(t)
-		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "gone" // no relay is called gone
-		return startServer(t, cfg)
-	}
-	east, west := shard("east", a), shard("west", b)
-	waitLinked(t, east, "west")
-	waitLinked(t, west, "east")
+	east, west := startPair(t, func(c *Config) { c.Ledger = "gone" }) // no relay is called gone
 	ann := login(t, east, "ann")
 	ann.send("get stick")
 	ann.expect("You get")
@@ -459,17 +456,7 @@ func TestHandoffWithoutLedger(t *testing.T) {
 // which that shard checks, and plays there.
 func TestSSHThroughAnotherShard(t *testing.T) {
 	t.Parallel()
-	const token = "s3cret"
-	a := startRelay(t, relay.Config{Shard: "east", Cluster: "127.0.0.1:0", Token: token})
-	b := startRelay(t, relay.Config{Shard: "west", Cluster: "127.0.0.1:0", Links: []string{a.ClusterURL()}, Token: token})
-	shard := func(name string, r *relay.Relay) *Server {
-		cfg := sshConfig(t)
-		cfg.Shard, cfg.Relay, cfg.RelayToken, cfg.Ledger = name, r.ClientURL(), token, "east"
-		return startServer(t, cfg)
-	}
-	east, west := shard("east", a), shard("west", b)
-	waitLinked(t, east, "west")
-	waitLinked(t, west, "east")
+	east, west := startPair(t, func(c *Config) { c.SSHAddr = "127.0.0.1:0" })
 	login(t, east, "ann")
 	bea := login(t, west, "bea")
 	bea.send("get stick")

@@ -137,7 +137,11 @@ func (s *session) dialogue(typed string) (world.PlayerRecord, bool, error) {
 	if err != nil {
 		return s.storeFailed(err)
 	}
-	if exists || s.elsewhere(name) != "" {
+	if !exists { // another shard's, perhaps
+		_, owner := s.srv.ownerElsewhere(name)
+		exists = owner != ""
+	}
+	if exists {
 		pw, err := s.readSecret("Password: ")
 		if err != nil {
 			return world.PlayerRecord{}, false, err
@@ -188,7 +192,7 @@ func passwordProblem(pw string) string {
 func (s *session) connect(typed, pw string) (world.PlayerRecord, bool, error) {
 	var rec world.PlayerRecord
 	var err error
-	if owner := s.elsewhere(typed); owner != "" {
+	if _, owner := s.srv.ownerElsewhere(typed); owner != "" {
 		rec, err = s.connectElsewhere(typed, pw, owner)
 	} else {
 		rec, err = s.srv.authenticate(s.addr, typed, pw)

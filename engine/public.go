@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -175,33 +176,32 @@ type Connection struct {
 
 // Connections lists every session, oldest first.
 func (s *Server) Connections() ([]Connection, error) {
+	var out []Connection
+	err := s.ask(func() { out = s.connections() })
+	return out, err
+}
+
+// connections is Connections, and the users command's list. Loop only.
+func (s *Server) connections() []Connection {
 	sessions := s.sessionList()
 	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
 	out := make([]Connection, len(sessions))
 	now := time.Now()
-	err := s.ask(func() {
-		for i, sess := range sessions {
-			c := Connection{Addr: sess.addr, Protocol: sess.door.Protocol(),
-				Idle: now.Sub(time.Unix(0, sess.lastInput.Load())).Truncate(time.Second)}
-			switch {
-			case sess.player != nil:
-				c.Name = sess.player.Name
-			case sess.route != "":
-				c.Name = sess.charName + "@" + sess.route
-			}
-			t := sess.door.Term()
-			c.Client, c.Width = cmpOr(t.Client, sess.gmcp.helloClient()), t.Width
-			out[i] = c
+	for i, sess := range sessions {
+		c := Connection{Addr: sess.addr, Protocol: sess.door.Protocol(),
+			Idle: now.Sub(time.Unix(0, sess.lastInput.Load())).Truncate(time.Second)}
+		switch {
+		case sess.player != nil:
+			c.Name = sess.player.Name
+		case sess.route != "":
+			c.Name = sess.charName + "@" + sess.route
 		}
-	})
-	return out, err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
+		t := sess.door.Term()
+		// The client from TTYPE, else what GMCP's Core.Hello said.
+		c.Client, c.Width = cmp.Or(t.Client, sess.gmcp.helloClient()), t.Width
+		out[i] = c
 	}
-	return b
+	return out
 }
 
 // CheckAdmin reports whether name and password are an admin's; a wrong
@@ -265,23 +265,10 @@ func (s *Server) ShutdownIn(by, addr string, secs int, reason string) (err error
 	var problem error
 	err = s.ask(func() {
 		if secs < 0 {
-			if s.countdown == nil {
-				problem = errors.New("no shutdown is counting down")
-				return
-			}
-			s.countdown.timer.Stop()
-			s.countdown = nil
-			for _, p := range s.world.Players() {
-				p.Send(fmt.Sprintf("{G%s has cancelled the shutdown.{x", by))
-			}
+			problem = s.cancelShutdown(by)
 			return
 		}
-		if s.countdown != nil {
-			s.countdown.timer.Stop()
-		}
-		sc := &shutdownClock{at: time.Now().Add(time.Duration(secs) * time.Second), reason: strings.TrimSpace(reason), by: by}
-		s.countdown = sc
-		s.tickShutdown(sc)
+		s.startShutdown(by, secs, reason)
 	})
 	if err != nil {
 		return err

@@ -100,15 +100,14 @@ func (sess *session) residence(name string) (string, error) {
 // wrong.
 func (sess *session) attach(name, owner, password string) error {
 	s := sess.srv
-	var reply handoffReply
-	err := s.link.request(subjectAttach+owner, attachReq{Name: name, Password: password, Conn: sess.connRef()}, &reply, HandoffTimeout)
-	switch {
+	var refused *attachRefused
+	switch err := s.askAttach(owner, attachReq{Name: name, Password: password, Conn: sess.connRef()}); {
+	case errors.Is(err, errBadLogin):
+		return err
+	case errors.As(err, &refused):
+		return fmt.Errorf("your character is on shard %s, but %s; try again later", owner, refused.why)
 	case err != nil:
 		return fmt.Errorf("your character is on shard %s, which does not answer; try again later", owner)
-	case reply.Denied:
-		return errBadLogin
-	case !reply.OK:
-		return fmt.Errorf("your character is on shard %s, but %s; try again later", owner, reply.Error)
 	}
 	sess.log.Info("playing on another shard", "name", name, "shard", owner)
 	done := make(chan struct{})
@@ -120,15 +119,31 @@ func (sess *session) attach(name, owner, password string) error {
 	return nil
 }
 
-// elsewhere is the shard that owns a character this shard has no row
-// for, from the ledger; "" if none does, or this one.
-func (sess *session) elsewhere(typed string) string {
-	_, owner := sess.srv.ownerElsewhere(typed)
-	return owner
+// attachRefused is an attach the owner answered no to, saying why.
+type attachRefused struct{ why string }
+
+func (e *attachRefused) Error() string { return e.why }
+
+// askAttach sends an attach (or a password check) to owner: nil if it
+// said yes, errBadLogin for a wrong password, *attachRefused for another
+// no, or why it did not answer. Not on the loop: it waits.
+func (s *Server) askAttach(owner string, req attachReq) error {
+	var reply handoffReply
+	if err := s.link.request(subjectAttach+owner, req, &reply, HandoffTimeout); err != nil {
+		return err
+	}
+	switch {
+	case reply.Denied:
+		return errBadLogin
+	case !reply.OK:
+		return &attachRefused{reply.Error}
+	}
+	return nil
 }
 
-// ownerElsewhere is elsewhere for any caller, with the name as it is
-// spelled.
+// ownerElsewhere is the shard that owns a character this shard has no
+// row for, from the ledger ("" if none does, or this one), and the name
+// as it is spelled.
 func (s *Server) ownerElsewhere(typed string) (name, owner string) {
 	name, problem := validName(typed)
 	if s.ledger == nil || problem != "" {
@@ -151,60 +166,51 @@ func (s *Server) checkElsewhere(addr, name, password, owner string) error {
 	if err := s.loginAllowed(addr, name); err != nil {
 		return err
 	}
-	var reply handoffReply
-	err := s.link.request(subjectAttach+owner, attachReq{Name: name, Password: password, Check: true}, &reply, HandoffTimeout)
-	switch {
-	case err != nil:
-		return err
-	case reply.Denied:
+	err := s.askAttach(owner, attachReq{Name: name, Password: password, Check: true})
+	if errors.Is(err, errBadLogin) {
 		s.loginFailed(addr, name)
-		return errBadLogin
-	case !reply.OK:
-		return errors.New(reply.Error)
 	}
-	return nil
+	return err
 }
 
 // receiveAttach plays one of this shard's characters for a connection on
 // another shard, on a goroutine of its own.
 func (s *Server) receiveAttach(m *nats.Msg) {
 	var req attachReq
-	answer := func(err error) { respond(m, err) }
 	if json.Unmarshal(m.Data, &req) != nil || !req.Check && (req.Conn.Shard == "" || req.Conn.PID == "") {
-		answer(errors.New("an attach this shard cannot read"))
+		respond(m, errors.New("an attach this shard cannot read"))
 		return
 	}
 	ch, err := s.store.Character(context.Background(), req.Name)
 	switch {
 	case err != nil:
-		answer(fmt.Errorf("shard %s does not have %s", s.cfg.Shard, req.Name))
+		respond(m, fmt.Errorf("shard %s does not have %s", s.cfg.Shard, req.Name))
 		return
 	case ch.Residence.State != "":
-		answer(fmt.Errorf("%s is not settled on shard %s", req.Name, s.cfg.Shard))
+		respond(m, fmt.Errorf("%s is not settled on shard %s", req.Name, s.cfg.Shard))
 		return
 	}
 	if req.Password != "" || req.Check {
 		if ok, err := s.checkPassword(ch.Hash, req.Password); err != nil || !ok {
-			data, _ := json.Marshal(handoffReply{Denied: true, Error: "wrong password"})
-			m.Respond(data)
+			respond(m, errBadLogin)
 			return
 		}
 	}
 	if req.Check {
-		answer(nil)
+		respond(m, nil)
 		return
 	}
 	d := s.newRemoteDoor(req.Conn)
 	sess := s.open(d, nil)
 	if sess == nil {
-		answer(errors.New("the shard is stopping"))
+		respond(m, errors.New("the shard is stopping"))
 		return
 	}
 	if req.Password != "" { // a login, not a return
 		sess.say(fmt.Sprintf("Welcome back, %s.", ch.Record.Name))
 	}
 	go sess.runRemote(ch.Record, "")
-	answer(nil)
+	respond(m, nil)
 }
 
 // fromOwner handles output and news for a connection here (a relay
@@ -312,16 +318,10 @@ func (s *Server) shardBack(shard, boot string, restarted bool) {
 // character may not be settled there yet. On success the new session's
 // first message tells the connection (connOwner).
 func (s *Server) reattach(name, shard string, c connRef) {
-	var why string
+	var err error
 	for try, wait := 0, 100*time.Millisecond; try < 10; try, wait = try+1, min(2*wait, settleRetry) {
-		var reply handoffReply
-		err := s.link.request(subjectAttach+shard, attachReq{Name: name, Conn: c}, &reply, HandoffTimeout)
-		if err == nil && reply.OK {
+		if err = s.askAttach(shard, attachReq{Name: name, Conn: c}); err == nil {
 			return
-		}
-		why = reply.Error
-		if err != nil {
-			why = err.Error()
 		}
 		select {
 		case <-s.stopping:
@@ -329,7 +329,7 @@ func (s *Server) reattach(name, shard string, c connRef) {
 		case <-time.After(wait):
 		}
 	}
-	s.log.Warn("could not attach a connection to the shard that plays its character", "name", name, "shard", shard, "why", why)
+	s.log.Warn("could not attach a connection to the shard that plays its character", "name", name, "shard", shard, "err", err)
 }
 
 func (s *Server) sessionList() []*session {

@@ -33,7 +33,7 @@ func (s *Server) snapshot() (seq uint64) {
 		seq = s.saver.put(d)
 	}
 	if len(s.afterSave) > 0 {
-		carried := max(seq, s.saver.last())
+		carried := s.saver.last() // this delta, or the last one if nothing changed since
 		for _, fn := range s.afterSave {
 			fn(carried)
 		}
