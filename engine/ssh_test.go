@@ -46,6 +46,23 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 
 func dialSSH(t *testing.T, srv *Server, user, password string, width int) (*sshClient, error) {
 	t.Helper()
+	opts := sshOpts{}
+	if width > 0 {
+		opts = sshOpts{term: "xterm", width: width, height: 24}
+	}
+	return dialSSHWith(t, srv, user, password, opts)
+}
+
+// sshOpts are a test client's terminal (no PTY if term is "") and, if
+// conn is set, the connection to run SSH over.
+type sshOpts struct {
+	term          string
+	width, height int
+	conn          net.Conn
+}
+
+func dialSSHWith(t *testing.T, srv *Server, user, password string, o sshOpts) (*sshClient, error) {
+	t.Helper()
 	c := &sshClient{t: t, name: user, out: &syncBuffer{ch: make(chan []byte, 1024)}}
 	cfg := &gossh.ClientConfig{
 		User: user,
@@ -56,17 +73,27 @@ func dialSSH(t *testing.T, srv *Server, user, password string, width int) (*sshC
 		},
 		Timeout: 10 * time.Second,
 	}
-	client, err := gossh.Dial("tcp", srv.SSHAddr().String(), cfg)
+	addr := srv.SSHAddr().String()
+	conn := o.conn
+	if conn == nil {
+		var err error
+		if conn, err = net.DialTimeout("tcp", addr, 10*time.Second); err != nil {
+			return nil, err
+		}
+	}
+	t.Cleanup(func() { conn.Close() })
+	cc, chans, reqs, err := gossh.NewClientConn(conn, addr, cfg)
 	if err != nil {
 		return nil, err
 	}
+	client := gossh.NewClient(cc, chans, reqs)
 	t.Cleanup(func() { client.Close() })
 	sess, err := client.NewSession()
 	if err != nil {
 		return nil, err
 	}
-	if width > 0 {
-		if err := sess.RequestPty("xterm", 24, width, gossh.TerminalModes{}); err != nil {
+	if o.term != "" {
+		if err := sess.RequestPty(o.term, o.height, o.width, gossh.TerminalModes{}); err != nil {
 			return nil, err
 		}
 	}
@@ -91,16 +118,26 @@ func (c *sshClient) send(line string) {
 
 func (c *sshClient) expect(want string) string {
 	c.t.Helper()
+	got, err := c.waitFor(want)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return got
+}
+
+// waitFor is expect for goroutines other than the test's: it returns an
+// error rather than failing the test.
+func (c *sshClient) waitFor(want string) (string, error) {
 	deadline := time.After(10 * time.Second)
 	for {
 		if i := bytes.Index(c.out.buf.Bytes(), []byte(want)); i >= 0 {
-			return string(c.out.buf.Next(i + len(want)))
+			return string(c.out.buf.Next(i + len(want))), nil
 		}
 		select {
 		case p := <-c.out.ch:
 			c.out.buf.Write(p)
 		case <-deadline:
-			c.t.Fatalf("%s: did not receive %q; got:\n%s", c.name, want, c.out.buf.String())
+			return "", fmt.Errorf("%s: did not receive %q; got:\n%s", c.name, want, c.out.buf.String())
 		}
 	}
 }
