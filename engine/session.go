@@ -101,8 +101,8 @@ type session struct {
 	awaiting   []string
 	awaitTimer *time.Timer
 	player     *world.Player
-	pending []string // lines over this tick's allowance, in order
-	ran     int      // commands run this tick
+	pending    []string // lines over this tick's allowance, in order
+	ran        int      // commands run this tick
 	// A connection whose character is on another shard: route is that
 	// shard, and charName the character. While the character crosses
 	// between shards its lines are held; while route cannot be reached the
