@@ -401,7 +401,8 @@ func (s *Server) cmdBans(c *world.Ctx) {
 func (s *Server) cmdUsers(c *world.Ctx) {
 	conns := s.connections()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-14s %-22s %-6s %-8s %-20s %s", "character", "address", "proto", "idle", "client", "window")
+	// 80 columns hold a row: a long client name is TERM over SSH.
+	fmt.Fprintf(&b, "%-14s %-22s %-6s %-7s %-18s %s", "character", "address", "proto", "idle", "client", "window")
 	for _, cn := range conns {
 		window := "-"
 		switch {
@@ -410,7 +411,7 @@ func (s *Server) cmdUsers(c *world.Ctx) {
 		case cn.Width > 0: // NAWS always gives both; GMCP or a web client may not
 			window = fmt.Sprintf("%dx?", cn.Width)
 		}
-		fmt.Fprintf(&b, "\n%-14s %-22s %-6s %-8s %-20s %s", cmp.Or(cn.Name, "(logging in)"), cn.Addr, cn.Protocol, cn.Idle,
+		fmt.Fprintf(&b, "\n%-14s %-22s %-6s %-7s %-18s %s", cmp.Or(cn.Name, "(logging in)"), cn.Addr, cn.Protocol, cn.Idle,
 			cmp.Or(cn.Client, "-"), window)
 	}
 	fmt.Fprintf(&b, "\n%d connection(s).", len(conns))
