@@ -153,7 +153,7 @@ func (s *Server) adminCommands() []*world.Command {
 			Help: "Lists the bans in force.",
 			Run:  s.cmdBans},
 		{Name: "users", MinRole: a, Usage: "users",
-			Help: "Lists every connection: character (or logging in), address, protocol, idle time, client and window width.",
+			Help: "Lists every connection: character (or logging in), address, protocol, idle time, client (over SSH, the terminal type) and window size (columns x rows, - if the client did not say).",
 			Run:  s.cmdUsers},
 		{Name: "save", MinRole: a, Usage: "save",
 			Help: "Saves everything that changed now, and reports how long the game paused to copy it and how long the disk took.",
@@ -401,10 +401,18 @@ func (s *Server) cmdBans(c *world.Ctx) {
 func (s *Server) cmdUsers(c *world.Ctx) {
 	conns := s.connections()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-14s %-22s %-6s %-8s %-14s %s", "character", "address", "proto", "idle", "client", "width")
+	// 80 columns hold a row: a long client name is TERM over SSH.
+	fmt.Fprintf(&b, "%-14s %-22s %-6s %-7s %-18s %s", "character", "address", "proto", "idle", "client", "window")
 	for _, cn := range conns {
-		fmt.Fprintf(&b, "\n%-14s %-22s %-6s %-8s %-14s %d", cmp.Or(cn.Name, "(logging in)"), cn.Addr, cn.Protocol, cn.Idle,
-			cmp.Or(cn.Client, "-"), cn.Width)
+		window := "-"
+		switch {
+		case cn.Width > 0 && cn.Height > 0:
+			window = fmt.Sprintf("%dx%d", cn.Width, cn.Height)
+		case cn.Width > 0: // NAWS always gives both; GMCP or a web client may not
+			window = fmt.Sprintf("%dx?", cn.Width)
+		}
+		fmt.Fprintf(&b, "\n%-14s %-22s %-6s %-7s %-18s %s", cmp.Or(cn.Name, "(logging in)"), cn.Addr, cn.Protocol, cn.Idle,
+			cmp.Or(cn.Client, "-"), window)
 	}
 	fmt.Fprintf(&b, "\n%d connection(s).", len(conns))
 	c.Send(b.String())

@@ -180,7 +180,7 @@ func TestUsersSaveAndAudit(t *testing.T) {
 
 	alice.send("users")
 	out := alice.expect("connection(s).")
-	for _, want := range []string{"Alice", "Bob", "(logging in)", "telnet", "MUDLET", "120", "127.0.0.1:"} {
+	for _, want := range []string{"Alice", "Bob", "(logging in)", "telnet", "MUDLET", "120x40", "127.0.0.1:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("users lacks %q:\n%s", want, out)
 		}

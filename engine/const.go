@@ -14,6 +14,15 @@ const (
 	OutboxBytes = 256 << 10
 	// WriteTimeout bounds one write to a client.
 	WriteTimeout = 10 * time.Second
+	// SSHCloseGrace is how long an SSH client has to answer the close of
+	// its session channel before its TCP connection is cut: until it
+	// answers, the session's reader cannot return.
+	SSHCloseGrace = 2 * time.Second
+	// ReplyWait bounds how long a quit waits for the answers of its
+	// session's commands that run off the loop (sshkey, ban, save...), so
+	// a script's "sshkey list" then "quit" prints the list before the
+	// farewell. End of input waits the same way (within its drain).
+	ReplyWait = 3 * time.Second
 
 	// InboxSize is the engine's input queue, shared by all sessions.
 	InboxSize = 8192
@@ -25,7 +34,8 @@ const (
 	// the rest wait for the next tick, so one player cannot starve others.
 	CommandsPerTick = 4
 
-	// LoginTimeout is how long a connection may take to log in.
+	// LoginTimeout is how long a connection may take to log in: over SSH
+	// it covers the handshake and the wait for a session channel too.
 	LoginTimeout = 3 * time.Minute
 	// LoginAttemptsPerConn is how many wrong passwords one connection may
 	// try before it is closed.

@@ -33,6 +33,7 @@ type door interface {
 // screen is what the session knows of the client's screen.
 type screen struct {
 	Width        int // columns; 0 = unknown
+	Height       int // rows; 0 = unknown
 	Color        markup.Level
 	ScreenReader bool
 	Client       string
@@ -99,7 +100,7 @@ func (d *telnetDoor) Protocol() string          { return d.proto }
 
 func (d *telnetDoor) Term() screen {
 	t := d.Conn.Terminal()
-	out := screen{Width: t.Width, ScreenReader: t.ScreenReader, Client: t.Client}
+	out := screen{Width: t.Width, Height: t.Height, ScreenReader: t.ScreenReader, Client: t.Client}
 	switch t.Color {
 	case telnet.Color16:
 		out.Color = markup.ANSI16

@@ -45,7 +45,7 @@ func validName(name string) (string, string) {
 // login runs the login dialogue on the session goroutine: it may wait on the
 // client, the database and bcrypt, none of which may touch the loop.
 func (s *session) login() (world.PlayerRecord, error) {
-	s.door.SetReadDeadline(time.Now().Add(LoginTimeout))
+	s.door.SetReadDeadline(time.Now().Add(s.srv.cfg.LoginTimeout))
 	defer s.door.SetReadDeadline(time.Time{})
 	s.say(fmt.Sprintf("{CWelcome to %s!{x\n"+
 		"Type the name of your character, or a new name to create one.\n"+

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"shardmud/engine/store"
@@ -136,14 +137,61 @@ func (s *Server) handle(ev event) {
 			sess.route = ""
 		}
 		sess.pending, sess.held = nil, nil
+		sess.awaiting = nil
+		if sess.awaitTimer != nil {
+			sess.awaitTimer.Stop()
+			sess.awaitTimer = nil
+		}
 	case evFunc:
 		ev.fn()
 	}
 }
 
 // run executes one command for sess and gives back its credit. A session
-// is in s.busy exactly when it has run something this tick.
+// is in s.busy exactly when it has run something this tick. A quit while
+// answers are still being worked out off the loop waits for them (and the
+// lines after it wait behind it), keeping its credit, so drain waits too.
 func (s *Server) run(sess *session, line string) {
+	if len(sess.awaiting) > 0 || sess.replies.Load() > 0 && isQuit(line) {
+		sess.awaiting = append(sess.awaiting, line)
+		if sess.awaitTimer == nil {
+			var t *time.Timer
+			t = time.AfterFunc(ReplyWait, func() {
+				s.post(event{kind: evFunc, fn: func() {
+					if sess.awaitTimer == t { // not a wait that ended already
+						s.releaseHeld(sess)
+					}
+				}})
+			})
+			sess.awaitTimer = t
+		}
+		return
+	}
+	s.execute(sess, line)
+}
+
+// releaseHeld runs the lines a quit held back: its answers came, or it
+// has waited ReplyWait. Loop only.
+func (s *Server) releaseHeld(sess *session) {
+	if sess.awaitTimer != nil {
+		sess.awaitTimer.Stop()
+		sess.awaitTimer = nil
+	}
+	lines := sess.awaiting
+	sess.awaiting = nil
+	for _, line := range lines {
+		s.execute(sess, line)
+	}
+}
+
+// isQuit reports whether line is the quit command (which takes no
+// prefix).
+func isQuit(line string) bool {
+	verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+	return strings.EqualFold(verb, "quit")
+}
+
+func (s *Server) execute(sess *session, line string) {
 	if sess.ran == 0 {
 		s.busy = append(s.busy, sess)
 	}

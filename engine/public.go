@@ -172,6 +172,7 @@ type Connection struct {
 	Idle     time.Duration `json:"idle_ns"`
 	Client   string        `json:"client,omitempty"`
 	Width    int           `json:"width,omitempty"`
+	Height   int           `json:"height,omitempty"`
 }
 
 // Connections lists every session, oldest first.
@@ -198,7 +199,7 @@ func (s *Server) connections() []Connection {
 		}
 		t := sess.door.Term()
 		// The client from TTYPE, else what GMCP's Core.Hello said.
-		c.Client, c.Width = cmp.Or(t.Client, sess.gmcp.helloClient()), t.Width
+		c.Client, c.Width, c.Height = cmp.Or(t.Client, sess.gmcp.helloClient()), t.Width, t.Height
 		out[i] = c
 	}
 	return out

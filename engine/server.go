@@ -71,6 +71,8 @@ type Config struct {
 	// in const.go (tests use them).
 	FailedLoginsPerAddr    int
 	FailedLoginsPerAccount int
+	// LoginTimeout overrides LoginTimeout (tests use it).
+	LoginTimeout time.Duration
 }
 
 func (c *Config) defaults() {
@@ -109,6 +111,9 @@ func (c *Config) defaults() {
 	}
 	if c.FailedLoginsPerAddr <= 0 {
 		c.FailedLoginsPerAddr = FailedLoginsPerAddr
+	}
+	if c.LoginTimeout <= 0 {
+		c.LoginTimeout = LoginTimeout
 	}
 	if c.FailedLoginsPerAccount <= 0 {
 		c.FailedLoginsPerAccount = FailedLoginsPerAccount
@@ -520,6 +525,7 @@ var errBusy = errors.New("login queue full")
 // once rather than left waiting for minutes.
 func (s *Server) hashing(fn func()) error {
 	done := make(chan struct{})
+	s.stats.hashes.Add(1)
 	select {
 	case s.hashJobs <- func() { fn(); close(done) }:
 	default:

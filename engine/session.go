@@ -90,10 +90,19 @@ type session struct {
 	// plays it for this connection (session goroutine).
 	attached bool
 
+	// replies counts answers of this session's commands still being
+	// worked out off the loop (background); the loop changes it, drain
+	// reads it.
+	replies atomic.Int32
+
 	// Owned by the engine goroutine.
-	player  *world.Player
-	pending []string // lines over this tick's allowance, in order
-	ran     int      // commands run this tick
+	// awaiting holds a quit, and the lines after it, until replies is
+	// zero or ReplyWait has passed (awaitTimer).
+	awaiting   []string
+	awaitTimer *time.Timer
+	player     *world.Player
+	pending    []string // lines over this tick's allowance, in order
+	ran        int      // commands run this tick
 	// A connection whose character is on another shard: route is that
 	// shard, and charName the character. While the character crosses
 	// between shards its lines are held; while route cannot be reached the
@@ -498,12 +507,13 @@ func (s *session) refuse(b store.Ban) {
 }
 
 // drain waits, up to timeout, until the engine has run every line this
-// session sent and its output has been written.
+// session sent, the answers worked out off the loop have come, and its
+// output has been written.
 func (s *session) drain(timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		s.mu.Lock()
-		idle := len(s.credits) == 0 && len(s.queue) == 0 && !s.flushing && !s.kicked
+		idle := len(s.credits) == 0 && s.replies.Load() == 0 && len(s.queue) == 0 && !s.flushing && !s.kicked
 		closed := s.closed
 		s.mu.Unlock()
 		if idle || closed {

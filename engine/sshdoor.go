@@ -49,16 +49,28 @@ func (s *Server) startSSH(addr, keyPath string) error {
 		Handler:          s.serveSSH,
 		PasswordHandler:  s.sshPassword,
 		PublicKeyHandler: s.sshPublicKey,
+		ConnCallback:     s.sshConnOpened,
 		// "new" needs no credentials: ssh -p 4022 new@host goes straight
 		// to the creation dialogue, without a password prompt.
 		ServerConfigCallback: func(ssh.Context) *gossh.ServerConfig {
 			return &gossh.ServerConfig{
 				NoClientAuth: true,
 				NoClientAuthCallback: func(m gossh.ConnMetadata) (*gossh.Permissions, error) {
+					if _, banned := s.bans.match("", m.RemoteAddr().String(), time.Now()); banned {
+						return nil, errBannedAddr
+					}
 					if strings.EqualFold(m.User(), sshUserNew) {
 						return nil, nil
 					}
 					return nil, errors.New("authenticate as your character")
+				},
+				// A banned address is told why before any credentials
+				// are asked for (and none is ever checked).
+				BannerCallback: func(m gossh.ConnMetadata) string {
+					if b, banned := s.bans.match("", m.RemoteAddr().String(), time.Now()); banned {
+						return banMessage(b) + "\r\n"
+					}
+					return ""
 				},
 			}
 		},
@@ -76,6 +88,35 @@ func (s *Server) startSSH(addr, keyPath string) error {
 		srv.Serve(ln)
 	}()
 	return nil
+}
+
+// errBannedAddr refuses authentication from a banned address.
+var errBannedAddr = errors.New("banned address")
+
+// connKey holds the connection's *sshConn.
+const connKey ctxKey = "shardmud-conn"
+
+// sshConn is an SSH connection's TCP side, with our deadlines. gliderlabs
+// calls SetDeadline on every read and write (to apply its idle timeout,
+// here none, so it would clear ours): that is a no-op here. Every write
+// has WriteTimeout, and reads have the login deadline from accept until a
+// session channel starts, so a client that never finishes the handshake,
+// or never opens a session, is not held forever.
+type sshConn struct{ net.Conn }
+
+func (c *sshConn) SetDeadline(time.Time) error { return nil }
+
+func (c *sshConn) Write(p []byte) (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(WriteTimeout))
+	return c.Conn.Write(p)
+}
+
+// sshConnOpened wraps each accepted connection before its handshake.
+func (s *Server) sshConnOpened(ctx ssh.Context, nc net.Conn) net.Conn {
+	c := &sshConn{Conn: nc}
+	nc.SetReadDeadline(time.Now().Add(s.cfg.LoginTimeout))
+	ctx.SetValue(connKey, c)
+	return c
 }
 
 // SSHAddr is the SSH listener's address, nil if disabled.
@@ -109,6 +150,11 @@ func loadHostKey(path string) (gossh.Signer, error) {
 }
 
 func (s *Server) sshPassword(ctx ssh.Context, pw string) bool {
+	// A banned address costs no password check (bcrypt is the expensive
+	// part of a login) and no failed-login count.
+	if _, banned := s.bans.match("", ctx.RemoteAddr().String(), time.Now()); banned {
+		return false
+	}
 	if strings.EqualFold(ctx.User(), sshUserNew) {
 		return true
 	}
@@ -132,6 +178,13 @@ func (s *Server) sshPassword(ctx ssh.Context, pw string) bool {
 // serveSSH runs one SSH session as a game session, on the handler's
 // goroutine (the session ends when it returns).
 func (s *Server) serveSSH(sess ssh.Session) {
+	conn, _ := sess.Context().Value(connKey).(*sshConn)
+	if conn == nil {
+		return // not accepted by startSSH's listener
+	}
+	// A session is open: from here the login dialogue's own deadline and
+	// then the link-dead rules apply, not the handshake's.
+	conn.Conn.SetReadDeadline(time.Time{})
 	var pre *world.PlayerRecord
 	if rec, ok := sess.Context().Value(recKey).(world.PlayerRecord); ok {
 		pre = &rec
@@ -139,7 +192,9 @@ func (s *Server) serveSSH(sess ssh.Session) {
 		fmt.Fprintln(sess, "Not logged in.")
 		return
 	}
-	s.serveSync(newSSHDoor(sess), pre)
+	d := newSSHDoor(sess, conn)
+	s.serveSync(d, pre)
+	d.ended()
 }
 
 // sshDoor adapts an SSH session. With a PTY the client sends raw
@@ -149,30 +204,45 @@ func (s *Server) serveSSH(sess ssh.Session) {
 // and a hostile client must not be able to leave its session stuck.
 type sshDoor struct {
 	sess   ssh.Session
+	conn   *sshConn // the TCP connection under the channel
 	pty    bool
+	term   string // TERM from the PTY request
 	in     *bufio.Reader
 	wmu    sync.Mutex // echo and output share the channel
 	width  atomic.Int32
+	height atomic.Int32
 	color  markup.Level
 	hidden atomic.Bool
 	once   sync.Once
 
+	// closed: no more writes. writing: one is under way, perhaps stuck
+	// waiting for a client that stopped reading (for SSH window space or
+	// for TCP), which nothing but cutting the connection ends.
+	closed  atomic.Bool
+	writing atomic.Bool
+	wtimer  *time.Timer // under wmu: cuts the connection if a write outlasts WriteTimeout
+	grace   *time.Timer // set by Close: cuts the connection if the client ignores the close
+
 	afterCR  bool        // a CR ended the last line; skip its LF
+	dmu      sync.Mutex  // not wmu: a stuck writer must not hold up the deadline
 	deadline *time.Timer // closes the session if the login dialogue lingers
 }
 
-func newSSHDoor(sess ssh.Session) *sshDoor {
-	d := &sshDoor{sess: sess, in: bufio.NewReaderSize(sess, 512)}
+func newSSHDoor(sess ssh.Session, conn *sshConn) *sshDoor {
+	d := &sshDoor{sess: sess, conn: conn, in: bufio.NewReaderSize(sess, 512)}
 	pty, winch, isPty := sess.Pty()
 	if !isPty {
 		return d
 	}
 	d.pty = true
+	d.term = pty.Term
 	d.width.Store(int32(pty.Window.Width))
+	d.height.Store(int32(pty.Window.Height))
 	d.color = colorForTerm(pty.Term)
 	go func() { // ends when the session closes winch
 		for w := range winch {
 			d.width.Store(int32(w.Width))
+			d.height.Store(int32(w.Height))
 		}
 	}()
 	return d
@@ -286,7 +356,7 @@ func (d *sshDoor) echo(s string) {
 		return
 	}
 	d.wmu.Lock()
-	d.sess.Write([]byte(s))
+	d.writeLocked([]byte(s))
 	d.wmu.Unlock()
 }
 
@@ -308,7 +378,37 @@ func clean(s string) string {
 func (d *sshDoor) Write(p []byte) (int, error) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	return d.sess.Write(p)
+	return d.writeLocked(p)
+}
+
+// writeLocked writes p within WriteTimeout: a write still blocked then
+// (the client reads nothing, so the SSH window or TCP stays full) has the
+// connection cut under it, as telnet's write deadline does. Caller holds
+// wmu.
+func (d *sshDoor) writeLocked(p []byte) (int, error) {
+	// writing is set before closed is read, and Close sets closed before
+	// it reads writing: either this write sees the close, or Close sees
+	// the write and cuts the connection under it.
+	d.writing.Store(true)
+	defer d.writing.Store(false)
+	if d.closed.Load() {
+		return 0, net.ErrClosed
+	}
+	if d.wtimer == nil {
+		d.wtimer = time.AfterFunc(WriteTimeout, d.abort)
+	} else {
+		d.wtimer.Reset(WriteTimeout)
+	}
+	n, err := d.sess.Write(p)
+	d.wtimer.Stop()
+	return n, err
+}
+
+// abort cuts the TCP connection: every read and write on it, blocked or
+// not, returns.
+func (d *sshDoor) abort() {
+	d.closed.Store(true)
+	d.conn.Close()
 }
 
 func (d *sshDoor) WritePrompt(p []byte) error {
@@ -321,8 +421,8 @@ func (d *sshDoor) HideInput(hide bool) error { d.hidden.Store(hide); return nil 
 // SetReadDeadline bounds the login dialogue of "new": an SSH channel has
 // no read deadline, so a timer closes the session if t passes first.
 func (d *sshDoor) SetReadDeadline(t time.Time) error {
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
+	d.dmu.Lock()
+	defer d.dmu.Unlock()
 	if d.deadline != nil {
 		d.deadline.Stop()
 		d.deadline = nil
@@ -334,13 +434,41 @@ func (d *sshDoor) SetReadDeadline(t time.Time) error {
 }
 
 func (d *sshDoor) Term() screen {
-	return screen{Width: int(d.width.Load()), Color: d.color, Client: "ssh"}
+	client := "ssh"
+	if d.term != "" {
+		client += " " + d.term
+	}
+	return screen{Width: int(d.width.Load()), Height: int(d.height.Load()), Color: d.color, Client: client}
 }
 
+// Close ends the session without blocking, whoever calls it (the loop
+// does, for a slow consumer). With a write under way, perhaps stuck, the
+// connection is cut at once, as telnet's would be. Otherwise the channel
+// is closed politely (exit status 0, then close) so that other channels
+// of the connection live on; our reader returns when the client answers,
+// and if it does not within SSHCloseGrace the connection is cut.
 func (d *sshDoor) Close() error {
-	var err error
-	d.once.Do(func() { err = d.sess.Close() })
-	return err
+	d.once.Do(func() {
+		d.closed.Store(true)
+		if d.writing.Load() {
+			d.conn.Close()
+			return
+		}
+		d.grace = time.AfterFunc(SSHCloseGrace, d.abort)
+		// The close message may wait behind other writes on the
+		// connection; bounded by sshConn's write deadline.
+		go d.sess.Exit(0)
+	})
+	return nil
+}
+
+// ended is called once the session's handler is done: its reader has
+// returned, so the client answered the close (or left) in time.
+func (d *sshDoor) ended() {
+	d.once.Do(func() { d.closed.Store(true) }) // closed without Close: nothing to cut
+	if d.grace != nil {
+		d.grace.Stop()
+	}
 }
 
 func (d *sshDoor) RemoteAddr() net.Addr { return d.sess.RemoteAddr() }

@@ -25,6 +25,7 @@ type stats struct {
 	players       atomic.Int64
 	logins        atomic.Uint64
 	loginFailures atomic.Uint64
+	hashes        atomic.Uint64 // bcrypt calls: what a login costs the server
 
 	// Engine-owned: commands counted at each of the last rateWindow
 	// seconds, for a current commands/s.
