@@ -277,3 +277,53 @@ func (nopDoor) Term() screen                    { return screen{} }
 func (nopDoor) Close() error                    { return nil }
 func (nopDoor) RemoteAddr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
 func (nopDoor) Protocol() string                { return "test" }
+
+// Every MSSP variable listing sites ask for is sent, for a world with an
+// mssp section and for one without (built-in defaults), and UPTIME is when
+// this server started.
+func TestMSSPVariables(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want map[string]string // a value that must be among the variable's
+	}{
+		{"world.yaml", testConfig(t), map[string]string{"NAME": "Shardmud", "CONTACT": "admin@localhost", "GAMEPLAY": "Hack and Slash"}},
+		{"no mssp section", gameWorld(t), map[string]string{"NAME": "Arena", "CONTACT": "", "CREATED": "2026",
+			"LANGUAGE": "English", "GENRE": "Fantasy", "GAMEPLAY": "Adventure", "STATUS": "Alpha"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			started := time.Now().Unix()
+			srv := startServer(t, tc.cfg)
+			c := dial(t, srv, "crawler")
+			c.send("MSSP-REQUEST")
+			out := c.expect("MSSP-REPLY-END")
+			got := make(map[string][]string)
+			for _, line := range strings.Split(out, "\r\n") {
+				if name, value, ok := strings.Cut(line, "\t"); ok {
+					got[name] = append(got[name], value)
+				}
+			}
+			for _, name := range []string{"NAME", "PLAYERS", "UPTIME", "CODEBASE", "PORT", "CONTACT", "CREATED", "LANGUAGE", "GENRE", "GAMEPLAY", "STATUS"} {
+				if len(got[name]) == 0 {
+					t.Errorf("no %s in:\n%s", name, out)
+				}
+			}
+			for name, want := range tc.want {
+				if !slices.Contains(got[name], want) {
+					t.Errorf("%s = %q, want %q among them", name, got[name], want)
+				}
+			}
+			if port := fmt.Sprint(srv.TelnetAddr().(*net.TCPAddr).Port); !slices.Contains(got["PORT"], port) {
+				t.Errorf("PORT = %q, want %s", got["PORT"], port)
+			}
+			if len(got["UPTIME"]) == 1 {
+				var up int64
+				fmt.Sscan(got["UPTIME"][0], &up)
+				if up < started-1 || up > time.Now().Unix() {
+					t.Errorf("UPTIME %d is not this server's start (about %d)", up, started)
+				}
+			}
+		})
+	}
+}
