@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"shardmud/world/markup"
 )
 
@@ -335,4 +337,111 @@ func TestNameTyposDoNotDisconnect(t *testing.T) {
 	c.expect("Then choose another name.")
 	c.send("create dave password1")
 	c.expect("Exits:")
+}
+
+// Commands run when the loop takes them, not on the next pulse: with a
+// tick of an hour, a command is still answered at once.
+func TestCommandsDoNotWaitForTheTick(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Tick = time.Hour
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+	for i := range 3 {
+		alice.send(fmt.Sprintf("say now %d", i))
+		// expect polls for at most 10 seconds: far under the hour a
+		// command held for the tick would wait.
+		alice.expect(fmt.Sprintf(`You say, "now %d"`, i))
+		bob.expect(fmt.Sprintf(`Alice says, "now %d"`, i))
+	}
+	if n := srv.Stats().Ticks; n != 0 {
+		t.Errorf("%d ticks ran in a test shorter than one tick", n)
+	}
+}
+
+// bcrypt at its real cost runs on the logging-in connection's goroutine,
+// never the loop's: while several logins hash, a player already in the
+// game is answered and the tick keeps counting.
+func TestBcryptNeverDelaysTheLoop(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.BcryptCost = bcrypt.DefaultCost
+	srv := startServer(t, cfg)
+	bob := login(t, srv, "bob")
+
+	const logins = 6
+	base := srv.Stats().Logins
+	var newcomers []*client
+	for i := range logins {
+		name := "newbie" + string(rune('a'+i))
+		c := dial(t, srv, name)
+		c.send("create " + name + " password1")
+		newcomers = append(newcomers, c)
+	}
+	hashing := func() bool { return srv.Stats().Logins < base+logins }
+	ticks := srv.Stats().Ticks
+	answered, ticked := 0, false
+	for i := 0; hashing(); i++ {
+		bob.send(fmt.Sprintf("say ping %d", i))
+		bob.expect(fmt.Sprintf(`You say, "ping %d"`, i))
+		if hashing() {
+			answered++
+			ticked = ticked || srv.Stats().Ticks > ticks
+		}
+	}
+	for _, c := range newcomers {
+		c.expect("Exits:")
+	}
+	if answered == 0 {
+		t.Fatal("no command of Bob's was answered while the passwords were hashed")
+	}
+	if !ticked {
+		t.Errorf("the tick did not advance while %d passwords were hashed (Bob was answered %d times)", logins, answered)
+	}
+	t.Logf("%d of Bob's commands answered while %d logins hashed at cost %d", answered, logins, cfg.BcryptCost)
+}
+
+// Failures from one address count across accounts: guessing many names
+// from one place is refused like guessing one name's password.
+func TestFailedLoginsPerAddress(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.FailedLoginsPerAddr = 3
+	cfg.FailedLoginsPerAccount = 100
+	srv := startServer(t, cfg)
+	login(t, srv, "alice").send("quit")
+
+	for _, name := range []string{"ann", "bea", "cid"} {
+		c := dial(t, srv, "guesser")
+		c.send("connect " + name + " guess1234")
+		c.expect("Wrong name or password.")
+	}
+	c := dial(t, srv, "guesser")
+	c.send("connect alice password1") // another account, the right password: still refused
+	c.expect("Too many failed logins. Try again in")
+	c.expectClosed()
+}
+
+// Names are unique whatever their case.
+func TestNamesUniqueIgnoringCase(t *testing.T) {
+	srv := startServer(t, testConfig(t))
+	login(t, srv, "alice")
+	c := dial(t, srv, "shouter")
+	c.send("create ALICE password1")
+	c.expect("The name Alice is taken. Choose another.")
+	c.send("create aLiCe password1")
+	c.expect("The name Alice is taken. Choose another.")
+}
+
+// An empty line in the game shows the prompt again.
+func TestBlankLineShowsPrompt(t *testing.T) {
+	srv := startServer(t, testConfig(t))
+	alice := login(t, srv, "alice")
+	alice.expect("> ") // the prompt after the room
+	for range 2 {
+		alice.send("")
+		alice.expect("> ")
+	}
+	alice.send("   ")
+	alice.expect("> ")
+	alice.send("say still here")
+	alice.expect(`You say, "still here"`)
 }

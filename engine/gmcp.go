@@ -167,7 +167,7 @@ func (s *session) gmcpUpdate() {
 		status["fighting"] = fighterName(f)
 	}
 	s.changed(&g.status, "Char.Status", status)
-	s.changed(&g.room, "Room.Info", roomInfo(p.Room))
+	s.changed(&g.room, "Room.Info", roomInfo(s.srv.cfg.Shard, p.Room))
 	s.changed(&g.inv, "Char.Items.List", itemList("inv", p.Items))
 	s.changed(&g.roomItems, "Char.Items.List", itemList("room", p.Room.Items))
 }
@@ -182,21 +182,29 @@ func fighterName(f any) string {
 	return ""
 }
 
-// roomNum is a room's number for clients' mappers: stable across restarts
-// and releases, since it comes from the room's id.
-func roomNum(r *world.Room) uint32 { return crc32.ChecksumIEEE([]byte(r.ID)) }
+// roomNum is a room's number for clients' mappers: crc32 of
+// "shard:room", so it is stable across restarts and releases (it comes
+// from ids, not memory) and the same whichever shard computes it. A
+// portal's exit on one shard and the room it leads to on another thus
+// carry one number, and a mapper links them.
+func roomNum(shard, room string) uint32 { return crc32.ChecksumIEEE([]byte(shard + ":" + room)) }
 
-// roomInfo is Room.Info: the room's number and id, name, area, and its
-// visible exits by short direction, each to the number of the room it
-// leads to (what Mudlet's mapper draws from).
-func roomInfo(r *world.Room) map[string]any {
+// roomInfo is Room.Info for a room of shard: the room's number and id,
+// name, area, and its visible exits by short direction, each to the number
+// of the room it leads to (what Mudlet's mapper draws from).
+func roomInfo(shard string, r *world.Room) map[string]any {
 	exits := make(map[string]uint32)
 	for d, ex := range r.Exits {
-		if ex != nil && ex.Visible() {
-			exits[world.Dir(d).Short()] = crc32.ChecksumIEEE([]byte(ex.Target())) // a portal's is shard:room
+		if ex == nil || !ex.Visible() {
+			continue
+		}
+		if ex.Portal() {
+			exits[world.Dir(d).Short()] = roomNum(ex.Shard, ex.Remote)
+		} else if ex.To != nil {
+			exits[world.Dir(d).Short()] = roomNum(shard, ex.To.ID)
 		}
 	}
-	return map[string]any{"num": roomNum(r), "id": r.ID, "name": r.Name, "area": r.Area.Name, "exits": exits}
+	return map[string]any{"num": roomNum(shard, r.ID), "id": r.ID, "name": r.Name, "area": r.Area.Name, "exits": exits}
 }
 
 type gmcpItem struct {

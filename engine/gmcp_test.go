@@ -3,10 +3,15 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
+	"io"
+	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"shardmud/world"
 )
 
 // A MUD client that speaks GMCP: it asks for packages, and gets room data
@@ -113,4 +118,212 @@ func TestCompressionOfferBounded(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Room numbers are crc32 of "shard:room" everywhere: a portal's exit on
+// one shard names the very number the room it leads to reports on its own
+// shard, so a mapper links rooms across shards.
+func TestRoomNumbersAcrossShards(t *testing.T) {
+	area := &world.Area{ID: "a", Name: "A"}
+	far := &world.Room{ID: "b.hall", Name: "Hall", Area: area}
+	near := &world.Room{ID: "a.gate", Name: "Gate", Area: area}
+	home := &world.Room{ID: "a.yard", Name: "Yard", Area: area}
+	near.Exits[world.North] = &world.Exit{Shard: "east", Remote: "b.hall"}
+	near.Exits[world.South] = &world.Exit{To: home}
+	home.Exits[world.North] = &world.Exit{To: near}
+
+	gate := roomInfo("west", near)
+	hall := roomInfo("east", far)
+	exits := gate["exits"].(map[string]uint32)
+	if exits["n"] != hall["num"] {
+		t.Errorf("the portal north leads to %d; the room there is %d", exits["n"], hall["num"])
+	}
+	yard := roomInfo("west", home)
+	if exits["s"] != yard["num"] || yard["exits"].(map[string]uint32)["n"] != gate["num"] {
+		t.Errorf("local exits and rooms disagree: gate %v, yard %v", gate, yard)
+	}
+	if want := crc32.ChecksumIEEE([]byte("west:a.gate")); gate["num"] != want {
+		t.Errorf("gate is %d, want crc32(\"west:a.gate\") = %d", gate["num"], want)
+	}
+	if roomInfo("east", near)["num"] == gate["num"] {
+		t.Error("one room id on two shards has one number")
+	}
+}
+
+// gmcpClient logs in a client that asked for packages.
+func gmcpClient(t *testing.T, srv *Server, name string, packages string) *client {
+	t.Helper()
+	c := dial(t, srv, name)
+	c.sendRaw([]byte{255, 253, 201}) // DO GMCP
+	c.sendGMCP(`Core.Supports.Set [` + packages + `]`)
+	c.send("create " + name + " password1")
+	c.expect("Exits:")
+	return c
+}
+
+// Tells and chat reach the client's chat window too.
+func TestGMCPTellAndChat(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, testConfig(t))
+	mud := gmcpClient(t, srv, "mudlet", `"Comm.Channel 1"`)
+	bob := login(t, srv, "bob")
+	bob.send("tell mudlet psst")
+	bob.expect("You tell Mudlet")
+	mud.expectGMCP("Comm.Channel.Text", `{"channel":"tell","talker":"Bob","text":"psst"}`)
+	mud.send("tell bob hi back")
+	mud.expectGMCP("Comm.Channel.Text", `{"channel":"tell","talker":"Mudlet","text":"hi back"}`)
+	bob.send("chat hello all")
+	mud.expectGMCP("Comm.Channel.Text", `{"channel":"chat","talker":"Bob","text":"hello all"}`)
+}
+
+// In a fight, vitals and status follow the blows without any command.
+func TestGMCPDuringFight(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, gameWorld(t))
+	c := gmcpClient(t, srv, "hero", `"Char 1"`)
+	c.expectGMCP("Char.Vitals", `"hp":20,`)
+	c.expectGMCP("Char.Status", `"position":"standing"`)
+	c.send("east")
+	c.expect("The Training Pit")
+	c.send("kill dummy")
+	c.expectGMCP("Char.Status", `"fighting":"a straw dummy"`)
+	var vitals struct{ HP, MaxHP int }
+	deadline := time.Now().Add(10 * time.Second)
+	for vitals.HP == 0 || vitals.HP == vitals.MaxHP {
+		if time.Now().After(deadline) {
+			t.Fatalf("no Char.Vitals with hit points lost; got %q", c.gmcp)
+		}
+		data := c.expectGMCP("Char.Vitals", `"hp"`)
+		if err := json.Unmarshal([]byte(data), &vitals); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.expect("A straw dummy is dead!")
+	// The fight over, the status says so.
+	checkFor(t, 10*time.Second, func() error {
+		c.fill(20 * time.Millisecond)
+		for i := len(c.gmcp) - 1; i >= 0; i-- {
+			if name, data, _ := strings.Cut(c.gmcp[i], " "); name == "Char.Status" {
+				if strings.Contains(data, `"fighting"`) {
+					return fmt.Errorf("still fighting: %s", data)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("no Char.Status after the fight; got %q", c.gmcp)
+	})
+}
+
+// Char.Items.List for the room: what lies here, and again when it changes.
+func TestGMCPRoomItems(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, testConfig(t))
+	c := gmcpClient(t, srv, "mudlet", `"Char.Items 1"`)
+	room := c.expectGMCP("Char.Items.List", `"location":"room"`)
+	if !strings.Contains(room, `"name":"a walking stick"`) {
+		t.Fatalf("the square's items lack the stick: %s", room)
+	}
+	c.send("get stick")
+	c.expect("You get")
+	room = c.expectGMCP("Char.Items.List", `"location":"room"`)
+	if strings.Contains(room, "walking stick") {
+		t.Errorf("the stick is still listed in the room: %s", room)
+	}
+	c.expectGMCP("Char.Items.List", `"name":"a walking stick"`) // now in the inventory
+}
+
+// FuzzGMCPIn: whatever package name and data a client sends, the session
+// neither panics nor lets its supports grow past the bound.
+func FuzzGMCPIn(f *testing.F) {
+	for _, s := range [][2]string{
+		{"Core.Hello", `{"client":"Mudlet","version":"4.17"}`},
+		{"Core.Supports.Set", `["Char 1","Room 1"]`},
+		{"core.supports.add", `["Char.Items 1"]`},
+		{"Core.Supports.Remove", `["Room"]`},
+		{"Core.Supports.Set", `{"not":"a list"}`},
+		{"Core.Supports.Set", `[1,2,3]`},
+		{"Core.Ping", ""},
+		{"Core.Hello", `[[[[`},
+		{"", ""},
+		{"Char.Login", `{"name":"x","password":"y"}`},
+	} {
+		f.Add(s[0], []byte(s[1]))
+	}
+	srv := &Server{}
+	f.Fuzz(func(t *testing.T, pkg string, data []byte) {
+		s := &session{srv: srv, door: nopDoor{}}
+		s.gmcpIn(pkg, data)
+		s.gmcpIn("Core.Supports.Add", data) // the data again, as a list of packages
+		if n := len(s.gmcp.supports); n > MaxGMCPSupports {
+			t.Fatalf("%d packages supported, bound %d", n, MaxGMCPSupports)
+		}
+		if len(s.gmcp.client) > 64+len("...") {
+			t.Fatalf("client name of %d bytes kept", len(s.gmcp.client))
+		}
+		s.gmcp.wants(pkg)
+	})
+}
+
+// nopDoor is a door with no client behind it, for driving a session's
+// handlers directly.
+type nopDoor struct{}
+
+func (nopDoor) ReadLine() (string, error)       { return "", io.EOF }
+func (nopDoor) Write(p []byte) (int, error)     { return len(p), nil }
+func (nopDoor) WritePrompt([]byte) error        { return nil }
+func (nopDoor) HideInput(bool) error            { return nil }
+func (nopDoor) SetReadDeadline(time.Time) error { return nil }
+func (nopDoor) Term() screen                    { return screen{} }
+func (nopDoor) Close() error                    { return nil }
+func (nopDoor) RemoteAddr() net.Addr            { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+func (nopDoor) Protocol() string                { return "test" }
+
+// Every MSSP variable listing sites ask for is sent, for a world with an
+// mssp section and for one without (built-in defaults), and UPTIME is when
+// this server started.
+func TestMSSPVariables(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want map[string]string // a value that must be among the variable's
+	}{
+		{"world.yaml", testConfig(t), map[string]string{"NAME": "Shardmud", "CONTACT": "admin@localhost", "GAMEPLAY": "Hack and Slash"}},
+		{"no mssp section", gameWorld(t), map[string]string{"NAME": "Arena", "CONTACT": "", "CREATED": "2026",
+			"LANGUAGE": "English", "GENRE": "Fantasy", "GAMEPLAY": "Adventure", "STATUS": "Alpha"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			started := time.Now().Unix()
+			srv := startServer(t, tc.cfg)
+			c := dial(t, srv, "crawler")
+			c.send("MSSP-REQUEST")
+			out := c.expect("MSSP-REPLY-END")
+			got := make(map[string][]string)
+			for _, line := range strings.Split(out, "\r\n") {
+				if name, value, ok := strings.Cut(line, "\t"); ok {
+					got[name] = append(got[name], value)
+				}
+			}
+			for _, name := range []string{"NAME", "PLAYERS", "UPTIME", "CODEBASE", "PORT", "CONTACT", "CREATED", "LANGUAGE", "GENRE", "GAMEPLAY", "STATUS"} {
+				if len(got[name]) == 0 {
+					t.Errorf("no %s in:\n%s", name, out)
+				}
+			}
+			for name, want := range tc.want {
+				if !slices.Contains(got[name], want) {
+					t.Errorf("%s = %q, want %q among them", name, got[name], want)
+				}
+			}
+			if port := fmt.Sprint(srv.TelnetAddr().(*net.TCPAddr).Port); !slices.Contains(got["PORT"], port) {
+				t.Errorf("PORT = %q, want %s", got["PORT"], port)
+			}
+			if len(got["UPTIME"]) == 1 {
+				var up int64
+				fmt.Sscan(got["UPTIME"][0], &up)
+				if up < started-1 || up > time.Now().Unix() {
+					t.Errorf("UPTIME %d is not this server's start (about %d)", up, started)
+				}
+			}
+		})
+	}
 }

@@ -12,6 +12,11 @@ type limiter struct {
 	fails map[string][]time.Time
 }
 
+// keptFailures is the most failures remembered per key: enough for any
+// sane limit, and a key sprayed with failures costs no more than this.
+// A limit above it counts as this many.
+const keptFailures = 64
+
 func newLimiter() *limiter { return &limiter{fails: make(map[string][]time.Time)} }
 
 // blocked reports whether key has had max failures within the window, and
@@ -20,7 +25,7 @@ func (l *limiter) blocked(key string, max int, now time.Time) (time.Duration, bo
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	recent := l.prune(key, now)
-	if len(recent) < max {
+	if len(recent) < min(max, keptFailures) {
 		return 0, false
 	}
 	return recent[0].Add(FailedLoginWindow).Sub(now), true
@@ -30,7 +35,11 @@ func (l *limiter) blocked(key string, max int, now time.Time) (time.Duration, bo
 func (l *limiter) fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.fails[key] = append(l.prune(key, now), now)
+	list := append(l.prune(key, now), now)
+	if len(list) > keptFailures {
+		list = list[len(list)-keptFailures:]
+	}
+	l.fails[key] = list
 	if len(l.fails) > 100_000 { // a spray from many addresses: forget the expired
 		for k := range l.fails {
 			l.prune(k, now)
@@ -48,9 +57,6 @@ func (l *limiter) prune(key string, now time.Time) []time.Time {
 	if len(list) == 0 {
 		delete(l.fails, key)
 		return nil
-	}
-	if len(list) > 64 {
-		list = list[len(list)-64:]
 	}
 	l.fails[key] = list
 	return list

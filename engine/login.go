@@ -66,11 +66,10 @@ func (s *session) login() (world.PlayerRecord, error) {
 		if err != nil {
 			return world.PlayerRecord{}, err
 		}
-		line = strings.TrimSpace(line)
-		verb, rest, _ := strings.Cut(line, " ")
+		in := parseLoginLine(line)
 		var rec world.PlayerRecord
 		var ok bool
-		switch strings.ToLower(verb) {
+		switch in.verb {
 		case "":
 			continue
 		case "mssp-request": // a listing site's crawler, in plain text
@@ -78,17 +77,14 @@ func (s *session) login() (world.PlayerRecord, error) {
 			s.Close("MSSP request answered")
 			return world.PlayerRecord{}, errGaveUp
 		case "connect":
-			name, pw, _ := strings.Cut(strings.TrimSpace(rest), " ")
-			rec, ok, err = s.connect(name, pw)
+			rec, ok, err = s.connect(in.name, in.password)
 		case "create":
-			name, pw, _ := strings.Cut(strings.TrimSpace(rest), " ")
-			rec, ok, err = s.create(name, pw)
+			rec, ok, err = s.create(in.name, in.password)
+		case "name":
+			rec, ok, err = s.dialogue(in.name)
 		default:
-			if rest != "" {
-				s.say("A name is one word. (Or: connect <name> <password>)")
-				continue
-			}
-			rec, ok, err = s.dialogue(line)
+			s.say("A name is one word. (Or: connect <name> <password>)")
+			continue
 		}
 		if err != nil {
 			return world.PlayerRecord{}, err
@@ -100,6 +96,37 @@ func (s *session) login() (world.PlayerRecord, error) {
 			return rec, nil
 		}
 	}
+}
+
+// loginLine is a line typed at the name prompt, read.
+type loginLine struct {
+	// verb is "connect", "create" or "mssp-request"; "name" for a word
+	// alone (the dialogue); "" for a blank line; "words" for several words
+	// that are none of these.
+	verb     string
+	name     string // as typed, not yet checked
+	password string // the rest after the name: may hold spaces
+}
+
+// parseLoginLine reads a line at the name prompt. It decides nothing
+// about the name or password (validName and the store do); a fuzz target
+// holds it to never losing what was typed.
+func parseLoginLine(line string) loginLine {
+	line = strings.TrimSpace(line)
+	verb, rest, _ := strings.Cut(line, " ")
+	switch v := strings.ToLower(verb); v {
+	case "":
+		return loginLine{}
+	case "connect", "create":
+		name, pw, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		return loginLine{verb: v, name: name, password: pw}
+	case "mssp-request":
+		return loginLine{verb: v}
+	}
+	if rest != "" {
+		return loginLine{verb: "words"}
+	}
+	return loginLine{verb: "name", name: line}
 }
 
 func (s *session) store() *store.Store { return s.srv.store }

@@ -199,8 +199,15 @@ func (s *Server) execute(sess *session, line string) {
 	<-sess.credits
 	s.stats.commands.Add(1)
 	if p := sess.player; p != nil {
+		// A blank line does nothing in the world, but the player pressed
+		// Enter to see the prompt again (the MUD convention); the editor
+		// takes blank lines as text and shows no prompt.
+		reprompt := strings.TrimSpace(line) == "" && !p.Editing()
 		s.safeDo(p, line)
 		sess.sync() // a colour or prompt changed by this command applies to its own answer
+		if reprompt {
+			sess.push(outItem{kind: outReprompt}, false)
+		}
 	}
 }
 

@@ -33,12 +33,34 @@ func (s *Server) msspVars() []msspVar {
 		vars = append(vars, msspVar{"SSH", []string{strconv.Itoa(addr.Port)}})
 	}
 	live := map[string]bool{"NAME": true, "PLAYERS": true, "UPTIME": true, "PORT": true}
-	for _, name := range slices.Sorted(maps.Keys(s.mssp)) {
+	given := maps.Clone(s.mssp)
+	if given == nil {
+		given = make(map[string][]string)
+	}
+	for name, values := range msspDefaults {
+		if _, ok := given[name]; !ok {
+			given[name] = values
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(given)) {
 		if !live[name] {
-			vars = append(vars, msspVar{name, s.mssp[name]})
+			vars = append(vars, msspVar{name, given[name]})
 		}
 	}
 	return vars
+}
+
+// msspDefaults are sent for what the world's mssp section does not say,
+// so a world without one is still listed sensibly: every variable listing
+// sites require is there. CONTACT is empty (MSSP's "not given" for text)
+// until the world names someone; CREATED is the year shardmud began.
+var msspDefaults = map[string][]string{
+	"CONTACT":  {""},
+	"CREATED":  {"2026"},
+	"LANGUAGE": {"English"},
+	"GENRE":    {"Fantasy"},
+	"GAMEPLAY": {"Adventure"},
+	"STATUS":   {"Alpha"},
 }
 
 // msspText is the plain-text form: MSSP-REPLY-START, a NAME<TAB>value line

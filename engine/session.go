@@ -30,6 +30,7 @@ const (
 	outRaw                      // plain text written as it is: no markup, no wrapping (MSSP-REPLY)
 	outGMCP                     // a GMCP message: "Package.Name json"
 	outRawPrompt                // a prompt rendered by the shard that plays the character
+	outReprompt                 // the game prompt again, for a blank line typed in game
 )
 
 type outItem struct {
@@ -298,6 +299,13 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 			}
 			s.atPrompt.Store(true)
 			wrote = false
+		case outReprompt:
+			// Nothing to say but the prompt, on a line of its own as after
+			// any other output: the MUD convention for an empty line.
+			if s.atPrompt.Swap(false) {
+				buf = append(buf, '\r', '\n')
+			}
+			wrote = true
 		case outRaw:
 			buf = append(buf, it.text...)
 		case outRawPrompt:

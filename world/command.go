@@ -61,6 +61,12 @@ func newCommandTable(cmds []*Command) *commandTable {
 // alias first, then the first command in table order whose name starts with
 // it. Commands above the role are invisible, exactly as if they did not
 // exist.
+//
+// An ambiguous prefix is not an error: like tbaMUD's interpreter, the table
+// order is the priority, so "g" is go (not get or give) and "t" is tell
+// (not take), and the commands typed most come first. The order is part of
+// the interface: README.md lists it, 'help' shows what each letter runs,
+// and TestPrefixPriority pins the common abbreviations.
 func (t *commandTable) find(verb string, role Role) *Command {
 	if c := t.byAlias[verb]; c != nil && c.MinRole <= role {
 		return c
@@ -71,6 +77,19 @@ func (t *commandTable) find(verb string, role Role) *Command {
 		}
 	}
 	return nil
+}
+
+// Abbreviations lists what each single letter runs for role, in
+// alphabetical order: "g go". Help shows it, so the table order that
+// settles ambiguous prefixes is never a surprise.
+func (t *commandTable) abbreviations(role Role) []string {
+	var out []string
+	for c := 'a'; c <= 'z'; c++ {
+		if cmd := t.find(string(c), role); cmd != nil {
+			out = append(out, string(c)+" "+cmd.Name)
+		}
+	}
+	return out
 }
 
 // AddCommand adds a command the host provides (the engine's stats, for

@@ -14,7 +14,7 @@ import (
 func builtinCommands() []*Command {
 	cmds := []*Command{
 		{Name: "look", Aliases: []string{"l"}, Usage: "look [target|direction]",
-			Help: "Shows the room you are in: its name, description, exits and who and what is here. With a target, looks at a person or thing; with a direction, at the room that way.",
+			Help: "Shows the room you are in: its name on the first line, then its description, then a line beginning 'Exits:' naming each way out in full (or 'none'), then what lies here, the characters and who else is here. With a target, looks at a person or thing; with a direction, at the room that way; 'look in <container>' shows what it holds.",
 			Run:  cmdLook},
 	}
 	for d := Dir(0); d < NumDirs; d++ {
@@ -37,7 +37,7 @@ func builtinCommands() []*Command {
 			Help: "Says something aloud; everyone in the room hears it.",
 			Run:  cmdSay},
 		&Command{Name: "score", Usage: "score",
-			Help: "Shows your character: name, role, where you are and what you carry.",
+			Help: "Shows your character: name, role and level; hit points, mana and experience (and what the next level needs); strength, dexterity, constitution, intelligence, armour and gold; your position (or whom you fight), where you are and your wimpy setting.",
 			Run:  cmdScore},
 		&Command{Name: "tell", Usage: "tell <name> <text>",
 			Help: "Says something privately to one player, wherever they are.",
@@ -642,6 +642,10 @@ func (w *World) helpIndex(role Role) string {
 	var b strings.Builder
 	b.WriteString("{WCommands{x (type 'help <command>' for more):")
 	b.WriteString(columns(names))
+	b.WriteString("\n{WShort forms:{x a command may be cut short; when several start the same, the\n" +
+		"most used wins. One letter runs: ")
+	b.WriteString(strings.Join(w.commands.abbreviations(role), ", "))
+	b.WriteString(".")
 	if len(w.help) > 0 {
 		b.WriteString("\n{WTopics:{x")
 		for _, t := range w.help {

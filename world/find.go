@@ -23,7 +23,7 @@ func parseQuery(s string) query {
 	if rest, ok := strings.CutPrefix(s, "all."); ok {
 		return query{word: rest, all: true}
 	}
-	if n, rest, ok := strings.Cut(s, "."); ok {
+	if n, rest, ok := strings.Cut(s, "."); ok && rest != "" { // "2." names nothing, not the second of anything
 		if i, err := strconv.Atoi(n); err == nil && i > 0 {
 			return query{word: rest, nth: i}
 		}
