@@ -250,8 +250,25 @@ func cmdRdesc(c *Ctx) {
 		set(c.Args)
 		return
 	}
-	c.Outcome = "editor opened"
-	c.W.Edit(c.P, "the description of "+r.Name, set)
+	c.W.editAudited(c, "the description of "+r.Name, set)
+}
+
+// editAudited opens the editor for a staff command whose outcome, for the
+// audit trail, is the text typed: recorded when the editor closes.
+func (w *World) editAudited(c *Ctx, what string, set func(text string)) {
+	done := c.Later()
+	w.Edit(c.P, what, func(text string) {
+		set(text)
+		done(editedText(text))
+	})
+	c.P.editor.quit = func() { done("gave up in the editor; nothing changed") }
+}
+
+// editedText sums up a text typed in the editor for the audit trail: its
+// length and first line.
+func editedText(text string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+	return fmt.Sprintf("set %d bytes: %s", len(text), Clip(first, 120))
 }
 
 // exitFlags describes an exit for builders.
@@ -629,8 +646,12 @@ func cmdProto(c *Ctx) {
 			c.W.markEdited(c.W.protoArea(id))
 			c.P.Send("Description set.")
 		}
-		c.Outcome = "editor opened"
-		c.W.Edit(c.P, "the description of "+words[1], set)
+		if itp != nil {
+			c.Target = itp.ID
+		} else {
+			c.Target = mp.ID
+		}
+		c.W.editAudited(c, "the description of "+c.Target, set)
 	default:
 		c.Fail("Usage: " + c.W.commands.byAlias["proto"].Usage)
 	}
