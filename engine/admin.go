@@ -697,3 +697,8 @@ func (s *Server) cmdAttach(c *world.Ctx) {
 	}
 	c.Send(fmt.Sprintf("Gave %s the behaviour %s.", what, script))
 }
+
+// Addr and Protocol tell admins (stat) where a player connects from; they
+// make a session a world.LinkInfo.
+func (s *session) Addr() string     { return s.addr }
+func (s *session) Protocol() string { return s.door.Protocol() }

@@ -394,13 +394,13 @@ func TestAdminWorldCommands(t *testing.T) {
 	cal.expect("Ada fades into view.")
 	ada.send("stat cal")
 	ada.expect("Player Cal")
-	ada.expect("room:   whisperwood.edge")
+	ada.expect("room:       whisperwood.edge")
 	ada.send("goto thornwick.square")
 	ada.send("force crier emote rings his bell.")
-	ada.expect("The town crier obeys.")
+	ada.expect("The town crier (thornwick.square) obeys.")
 	ada.send("stat crier")
 	ada.expect("thornwick.crier")
-	ada.expect("room:     thornwick.square")
+	ada.expect("room:       thornwick.square")
 }
 
 // auditOutcome waits until the newest audit row of actor's command is
