@@ -131,6 +131,31 @@ func parseSpan(s string) (time.Duration, bool) {
 	return d, err == nil && d > 0
 }
 
+// audited runs fn off the loop, like background, for a staff command whose
+// outcome fn decides: the player is told msg, and the audit trail records
+// "ok", or msg when failed, once it is known.
+func (s *Server) audited(c *world.Ctx, fn func() (msg string, failed bool)) {
+	done := c.Later()
+	p := c.P
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		msg, failed := fn()
+		s.post(event{kind: evFunc, fn: func() {
+			p.Send(msg)
+			done(outcomeOf(msg, failed))
+		}})
+	}()
+}
+
+// outcomeOf is what the audit trail records for a result told as msg.
+func outcomeOf(msg string, failed bool) string {
+	if failed {
+		return msg
+	}
+	return "ok"
+}
+
 func (s *Server) adminCommands() []*world.Command {
 	a := world.RoleAdmin
 	return []*world.Command{
@@ -208,28 +233,33 @@ func (s *Server) cmdPromote(c *world.Ctx) {
 		}
 		return next, ""
 	}
-	promoteOnline := func(p *world.Player) (msg string, ok bool) {
+	promoteOnline := func(p *world.Player) (msg string, failed bool) {
 		next, problem := apply(p.Role)
 		if problem != "" {
-			return problem, false
+			return problem, true
 		}
 		p.Role = next
 		s.world.Touch(p)
 		s.world.SaveSoon()
 		p.Send(fmt.Sprintf("{Y%s makes you %s.{x", c.P.Name, next))
-		return fmt.Sprintf("%s is now %s.", p.Name, next), true
+		return fmt.Sprintf("%s is now %s.", p.Name, next), false
 	}
 	if p := s.world.Player(name); p != nil {
-		if msg, ok := promoteOnline(p); ok {
-			c.Send(msg)
-		} else {
+		if msg, failed := promoteOnline(p); failed {
 			c.Fail(msg)
+		} else {
+			c.Send(msg)
 		}
 		return
 	}
 	// Offline: read the character off the loop, change it on the loop, and
 	// save it through the snapshot, in order with everything else.
 	admin := c.P
+	done := c.Later()
+	tell := func(msg string, failed bool) {
+		admin.Send(msg)
+		done(outcomeOf(msg, failed))
+	}
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
@@ -237,15 +267,14 @@ func (s *Server) cmdPromote(c *world.Ctx) {
 		s.post(event{kind: evFunc, fn: func() {
 			switch {
 			case errors.Is(err, store.ErrNotFound):
-				admin.Send(fmt.Sprintf("There is no character called %s.", name))
+				tell(fmt.Sprintf("There is no character called %s.", name), true)
 				return
 			case err != nil:
-				admin.Send("The database failed: " + err.Error())
+				tell("The database failed: "+err.Error(), true)
 				return
 			}
 			if p := s.world.Player(name); p != nil { // logged in meanwhile
-				msg, _ := promoteOnline(p)
-				admin.Send(msg)
+				tell(promoteOnline(p))
 				return
 			}
 			rec := ch.Record
@@ -255,7 +284,7 @@ func (s *Server) cmdPromote(c *world.Ctx) {
 			}
 			next, problem := apply(rec.Role)
 			if problem != "" {
-				admin.Send(problem)
+				tell(problem, true)
 				return
 			}
 			rec.Role = next
@@ -264,7 +293,7 @@ func (s *Server) cmdPromote(c *world.Ctx) {
 			}
 			s.world.SaveOffline(rec)
 			s.snapshot()
-			admin.Send(fmt.Sprintf("%s (offline) is now %s.", rec.Name, next))
+			tell(fmt.Sprintf("%s (offline) is now %s.", rec.Name, next), false)
 		}})
 	}()
 }
@@ -345,15 +374,15 @@ func (s *Server) cmdBan(c *world.Ctx) {
 			s.expel(p, banMessage(b))
 		}
 	}
-	s.background(c.P, func() string {
+	s.audited(c, func() (string, bool) {
 		if err := s.store.PutBan(context.Background(), b); err != nil {
-			return "The ban holds until the server restarts, but the database failed: " + err.Error()
+			return "The ban holds until the server restarts, but the database failed: " + err.Error(), true
 		}
 		until := "for good"
 		if !b.Expires.IsZero() {
 			until = "until " + b.Expires.UTC().Format("2006-01-02 15:04 UTC")
 		}
-		return fmt.Sprintf("Banned %s %s %s.", kind, target, until)
+		return fmt.Sprintf("Banned %s %s %s.", kind, target, until), false
 	})
 }
 
@@ -368,11 +397,11 @@ func (s *Server) cmdUnban(c *world.Ctx) {
 		c.Fail(fmt.Sprintf("There is no ban on %s.", target))
 		return
 	}
-	s.background(c.P, func() string {
+	s.audited(c, func() (string, bool) {
 		if err := s.store.DeleteBan(context.Background(), kind, target); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return "Lifted until the server restarts, but the database failed: " + err.Error()
+			return "Lifted until the server restarts, but the database failed: " + err.Error(), true
 		}
-		return fmt.Sprintf("The ban on %s is lifted.", target)
+		return fmt.Sprintf("The ban on %s is lifted.", target), false
 	})
 }
 
@@ -426,16 +455,16 @@ func (s *Server) cmdSave(c *world.Ctx) {
 		c.Send(fmt.Sprintf("Nothing had changed since the last save (%s to check).", stall.Round(time.Microsecond)))
 		return
 	}
-	s.background(c.P, func() string {
+	s.audited(c, func() (string, bool) {
 		deadline := time.Now().Add(time.Minute)
 		for s.saver.written.Load() < seq {
 			if time.Now().After(deadline) {
-				return "The save is still not on disk after a minute; the log says why."
+				return "The save is still not on disk after a minute; the log says why.", true
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
 		return fmt.Sprintf("Saved: the game paused %s to copy the changes; on disk %s after.",
-			stall.Round(time.Microsecond), time.Since(start).Round(time.Microsecond))
+			stall.Round(time.Microsecond), time.Since(start).Round(time.Microsecond)), false
 	})
 }
 
@@ -552,14 +581,14 @@ func (s *Server) cmdAudit(c *world.Ctx) {
 		}
 	}
 	c.Target = name
-	s.background(c.P, func() string {
+	s.audited(c, func() (string, bool) {
 		s.journal.flush(5 * time.Second) // the latest commands, not only those written so far
 		entries, err := s.store.Audit(context.Background(), name, n)
 		if err != nil {
-			return "The database failed: " + err.Error()
+			return "The database failed: " + err.Error(), true
 		}
 		if len(entries) == 0 {
-			return "No staff commands in the journal."
+			return "No staff commands in the journal.", false
 		}
 		var b strings.Builder
 		b.WriteString("Latest staff commands, newest first:")
@@ -571,7 +600,7 @@ func (s *Server) cmdAudit(c *world.Ctx) {
 			fmt.Fprintf(&b, "\n  %s %-12s %-15s %s %s -> %s", e.At.UTC().Format("01-02 15:04:05"), e.Actor, hostOf(d.Addr),
 				d.Command, d.Args, d.Outcome)
 		}
-		return b.String()
+		return b.String(), false
 	})
 }
 
@@ -609,19 +638,19 @@ func (s *Server) cmdExport(c *world.Ctx) {
 		return
 	}
 	dir := s.cfg.ExportDir
-	s.background(c.P, func() string {
+	s.audited(c, func() (string, bool) {
 		path := filepath.Join(dir, "areas", id+".yaml")
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return "Export failed: " + err.Error()
+			return "Export failed: " + err.Error(), true
 		}
 		tmp := path + ".tmp"
 		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			return "Export failed: " + err.Error()
+			return "Export failed: " + err.Error(), true
 		}
 		if err := os.Rename(tmp, path); err != nil {
-			return "Export failed: " + err.Error()
+			return "Export failed: " + err.Error(), true
 		}
-		return fmt.Sprintf("Wrote %s (%d bytes).", path, len(data))
+		return fmt.Sprintf("Wrote %s (%d bytes).", path, len(data)), false
 	})
 }
 
@@ -676,3 +705,8 @@ func (s *Server) cmdAttach(c *world.Ctx) {
 	}
 	c.Send(fmt.Sprintf("Gave %s the behaviour %s.", what, script))
 }
+
+// Addr and Protocol tell admins (stat) where a player connects from; they
+// make a session a world.LinkInfo.
+func (s *session) Addr() string     { return s.addr }
+func (s *session) Protocol() string { return s.door.Protocol() }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"shardmud/engine/store"
 	"shardmud/world/area"
 )
 
@@ -392,11 +394,111 @@ func TestAdminWorldCommands(t *testing.T) {
 	cal.expect("Ada fades into view.")
 	ada.send("stat cal")
 	ada.expect("Player Cal")
-	ada.expect("room:   whisperwood.edge")
+	ada.expect("room:       whisperwood.edge")
 	ada.send("goto thornwick.square")
 	ada.send("force crier emote rings his bell.")
-	ada.expect("The town crier obeys.")
+	ada.expect("The town crier (thornwick.square) obeys.")
 	ada.send("stat crier")
 	ada.expect("thornwick.crier")
-	ada.expect("room:     thornwick.square")
+	ada.expect("room:       thornwick.square")
+}
+
+// auditOutcome waits until the newest audit row of actor's command is
+// outcome, reading the events table as a reporting tool would.
+func auditOutcome(t *testing.T, cfg Config, actor, command, want string) {
+	t.Helper()
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	checkFor(t, 10*time.Second, func() error {
+		var got string
+		err := ro.DB().QueryRow(`SELECT json_extract(details, '$.outcome') FROM events
+			WHERE kind = 'admin' AND actor = ? AND json_extract(details, '$.command') = ?
+			ORDER BY id DESC LIMIT 1`, actor, command).Scan(&got)
+		if err != nil {
+			return fmt.Errorf("audit of %s %s: %v", actor, command, err)
+		}
+		if !strings.Contains(got, want) {
+			return fmt.Errorf("audit of %s %s is %q, want %q", actor, command, got, want)
+		}
+		return nil
+	})
+}
+
+// Staff commands whose result comes later are audited with that result,
+// not "ok" up front; editors record the text; attempts by those below the
+// role are journaled as refused and answered as if unknown.
+func TestAuditOutcomes(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.ExportDir = blocker // a file, not a folder: export must fail
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+	carol := login(t, srv, "carol")
+	alice.send("promote carol builder")
+	alice.expect("Carol is now builder.")
+
+	alice.send("promote zebulon builder")
+	alice.expect("There is no character called Zebulon.")
+	auditOutcome(t, cfg, "Alice", "promote", "There is no character called Zebulon.")
+	alice.send("export")
+	alice.expect("Export failed:")
+	auditOutcome(t, cfg, "Alice", "export", "Export failed:")
+	alice.send("ban dave 1h")
+	alice.expect("Banned name dave until")
+	auditOutcome(t, cfg, "Alice", "ban", "ok")
+	alice.send("unban dave")
+	alice.expect("The ban on dave is lifted.")
+	auditOutcome(t, cfg, "Alice", "unban", "ok")
+	bob.send("get stick") // something to save
+	bob.expect("You get")
+	alice.send("save")
+	alice.expect("Saved: the game paused")
+	auditOutcome(t, cfg, "Alice", "save", "ok")
+
+	alice.send("rdesc")
+	alice.expect("Enter the description of")
+	for _, line := range []string{"A square swept clean for the fair.", "Bunting hangs everywhere.", "."} {
+		alice.send(line)
+	}
+	alice.expect("Description set.")
+	auditOutcome(t, cfg, "Alice", "rdesc", "set 60 bytes: A square swept clean for the fair.")
+	alice.send("rdesc")
+	alice.expect("Enter the description of")
+	alice.send("never mind")
+	alice.send(".q")
+	alice.expect("nothing changed")
+	auditOutcome(t, cfg, "Alice", "rdesc", "gave up in the editor")
+
+	bob.send("kick alice")
+	bob.expect("Huh?")
+	auditOutcome(t, cfg, "Bob", "kick", "refused")
+	carol.send("ban bob")
+	carol.expect("Huh?")
+	auditOutcome(t, cfg, "Carol", "ban", "refused")
+	carol.send("exits") // within her role: not refused
+	carol.expect("Exits of")
+	auditOutcome(t, cfg, "Carol", "exits", "ok")
+
+	alice.send("audit bob 5")
+	out := alice.expect("-> refused")
+	if !strings.Contains(out, "Bob") || !strings.Contains(out, "kick alice") {
+		t.Errorf("audit bob lacks the refused kick:\n%s", out)
+	}
+	alice.send("audit carol 1")
+	out = alice.expect("Latest staff commands, newest first:")
+	out += alice.expect("-> ok")
+	alice.reject("refused", 300*time.Millisecond) // only the newest one: the exits
+	if !strings.Contains(out, "Carol") || !strings.Contains(out, "exits") {
+		t.Errorf("audit carol 1 is not the exits:\n%s", out)
+	}
+	auditOutcome(t, cfg, "Alice", "audit", "ok")
+	bob.reject("audit", 100*time.Millisecond) // nothing was revealed to bob
 }

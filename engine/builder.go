@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,7 +34,7 @@ func (s *Server) builderCommands() []*world.Command {
 				"An area edited in the game keeps its edits over its file; 'reload <area> discard' drops them and loads the file. " +
 				"Rooms keep who and what is in them, items and NPCs show their prototypes' new text, entities keep their script state; " +
 				"files that fail to load leave the old version running and the error is shown with file and line.",
-			Run: func(c *world.Ctx) { s.reload(c.P, strings.ToLower(strings.TrimSpace(c.Args))) },
+			Run: func(c *world.Ctx) { s.reload(c, strings.ToLower(strings.TrimSpace(c.Args))) },
 		},
 		{
 			Name: "lua", MinRole: world.RoleBuilder, Usage: "lua <code>",
@@ -51,15 +52,18 @@ func (s *Server) builderCommands() []*world.Command {
 }
 
 // reload reads the world and script files on a goroutine of its own (the
-// loop does no file I/O), then merges and recompiles on the loop.
-func (s *Server) reload(p *world.Player, args string) {
+// loop does no file I/O), then merges and recompiles on the loop; the audit
+// trail records what failed to load, once known.
+func (s *Server) reload(c *world.Ctx, args string) {
+	p := c.P
 	areaID, discard := args, false
 	if id, ok := strings.CutSuffix(args, " discard"); ok {
 		areaID, discard = strings.TrimSpace(id), true
 	}
+	c.Target = areaID
 	if discard {
 		if _, edited := s.areaEdits[areaID]; !edited {
-			p.Send(fmt.Sprintf("Area %q has no edits made in the game to discard.", areaID))
+			c.Fail(fmt.Sprintf("Area %q has no edits made in the game to discard.", areaID))
 			return
 		}
 		delete(s.areaEdits, areaID)
@@ -71,26 +75,30 @@ func (s *Server) reload(p *world.Player, args string) {
 	}
 	edits := maps.Clone(s.areaEdits)
 	p.Send("Reloading...")
+	done := c.Later()
 	s.workers.Add(1)
 	go func() {
 		defer s.workers.Done()
 		bp, werr := loadSnapshot(s.cfg.World, edits)
 		scripts, serr := snapshotFS(s.cfg.Scripts)
 		s.post(event{kind: evFunc, fn: func() {
-			var msg []string
+			var msg, failed []string
 			// Scripts first: entities that the merge gives a script then
 			// start it once, with the new code.
 			if serr != nil {
 				msg = append(msg, "{RScripts not reloaded:{x "+serr.Error())
+				failed = append(failed, "scripts not reloaded: "+serr.Error())
 			} else {
 				swapped, err := s.scripts.ReloadFrom(scripts, areaID)
 				msg = append(msg, fmt.Sprintf("Reloaded %d script(s): %s", len(swapped), strings.Join(swapped, ", ")))
 				if err != nil {
 					msg = append(msg, "{RThese failed and keep their old version:{x\n"+err.Error())
+					failed = append(failed, "scripts failed: "+err.Error())
 				}
 			}
 			if werr != nil {
 				msg = append(msg, "{RArea data not reloaded:{x\n"+werr.Error())
+				failed = append(failed, "area data not reloaded: "+werr.Error())
 			} else {
 				if areaID != "" {
 					bp = onlyArea(bp, areaID)
@@ -101,6 +109,7 @@ func (s *Server) reload(p *world.Player, args string) {
 			}
 			s.log.Info("reloaded", "by", p.Name, "area", areaID, "world_err", werr, "scripts_err", serr)
 			p.Send(strings.Join(msg, "\n"))
+			done(cmp.Or(strings.Join(failed, "; "), "ok"))
 		}})
 	}()
 }

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"cmp"
 	"strings"
 	"unicode/utf8"
 
@@ -29,6 +30,18 @@ type Ctx struct {
 	// trail: whom or what it acted on, and "ok" or why it failed.
 	Target  string
 	Outcome string
+
+	room  string // where the command was typed, for the audit trail
+	later bool   // the outcome comes later, through the function Later returned
+}
+
+// Later tells the audit trail that this staff command's outcome is not
+// known when Run returns (a database write, a file, an editor still open),
+// and returns the function that records it once it is: "ok" or what went
+// wrong. Call it once, on the world's goroutine.
+func (c *Ctx) Later() func(outcome string) {
+	c.later = true
+	return func(outcome string) { c.W.audit(c.P.Name, c.Verb, c.Target, c.room, c.Args, outcome) }
 }
 
 // Send writes to the player who typed the command.
@@ -131,20 +144,26 @@ func (w *World) Do(p *Player, line string) {
 		return
 	}
 	if c == nil {
+		// A staff command typed by someone below its role is answered as
+		// if it did not exist, but the attempt goes on the audit trail.
+		if staff := w.commands.find(verb, RoleAdmin); staff != nil && staff.MinRole > p.Role {
+			w.audit(p.Name, staff.Name, "", p.Room.ID, args, "refused")
+		}
 		p.Send("Huh? (Type 'help' for a list of commands.)")
 		return
 	}
 	w.cfg.Host.Record(Event{Kind: "command", Target: c.Name, Room: p.Room.ID})
-	ctx := &Ctx{W: w, P: p, Verb: c.Name, Args: args}
-	room := p.Room.ID
+	ctx := &Ctx{W: w, P: p, Verb: c.Name, Args: args, room: p.Room.ID}
 	c.Run(ctx)
-	if c.MinRole > RolePlayer { // the audit trail of staff commands
-		if ctx.Outcome == "" {
-			ctx.Outcome = "ok"
-		}
-		w.cfg.Host.Record(Event{Kind: "admin", Actor: p.Name, Target: ctx.Target, Room: room,
-			Details: map[string]any{"command": c.Name, "args": Clip(args, 200), "outcome": Clip(ctx.Outcome, 200)}})
+	if c.MinRole > RolePlayer && !ctx.later { // the audit trail of staff commands
+		w.audit(p.Name, c.Name, ctx.Target, ctx.room, args, cmp.Or(ctx.Outcome, "ok"))
 	}
+}
+
+// audit records one staff command, or an attempt at one, in the journal.
+func (w *World) audit(actor, command, target, room, args, outcome string) {
+	w.cfg.Host.Record(Event{Kind: "admin", Actor: actor, Target: target, Room: room,
+		Details: map[string]any{"command": command, "args": Clip(args, 200), "outcome": Clip(outcome, 200)}})
 }
 
 // Clip cuts s to at most n bytes, on a rune boundary, marking the cut.

@@ -616,9 +616,7 @@ func cmdHelp(c *Ctx) {
 		if len(cmd.Aliases) > 0 {
 			text += "\nShort forms: " + strings.Join(cmd.Aliases, ", ")
 		}
-		if cmd.MinRole > RolePlayer {
-			text += "\nFor: " + cmd.MinRole.String() + "s"
-		}
+		text += "\nFor: " + roleAudience(cmd.MinRole)
 		c.Send(text)
 		return
 	}

@@ -14,6 +14,7 @@ type editor struct {
 	lines []string
 	size  int
 	done  func(text string)
+	quit  func() // called when the player gives up, if set
 }
 
 // Limits of one editor session.
@@ -42,6 +43,9 @@ func (w *World) edit(p *Player, line string) {
 	case ".q":
 		p.editor = nil
 		p.Send(fmt.Sprintf("You stop editing %s; nothing changed.", ed.what))
+		if ed.quit != nil {
+			ed.quit()
+		}
 		return
 	}
 	if len(ed.lines) >= MaxEditorLines || ed.size+len(line) > MaxEditorBytes {

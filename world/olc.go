@@ -2,6 +2,7 @@ package world
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -120,9 +121,13 @@ func builderCommands() []*Command {
 		{Name: "resets", MinRole: b, Usage: "resets [remove <n>]",
 			Help: "Lists this room's spawn list (what resets put back), or removes entry n from it.",
 			Run:  cmdResets},
-		{Name: "proto", MinRole: b, Usage: "proto list [area] | show <proto> | new item|mob <key> <short> | set <proto> short|long|keywords|fixed <value> | desc <proto>",
-			Help: "Creates and edits item and NPC prototypes. New ones go in this room's area. Changes show at once on every item or NPC made from the prototype.",
-			Run:  cmdProto},
+		{Name: "proto", MinRole: b, Usage: "proto list [area] | show <proto> | new item|mob <key> <short> | set <proto> <field> <value> | desc <proto>",
+			Help: "Creates and edits item and NPC prototypes. New ones go in this room's area. " +
+				"Fields of items: short, long, keywords, desc, fixed, slot, damage (weapons), armor, bonus <name> <n>, weight, value, capacity, flags. " +
+				"Fields of NPCs: short, long, keywords, desc, level (hit points follow), damage, armor, gold, aggressive, flags, " +
+				"shop sells <item> <n> | markup <percent> | buys <percent> | none. " +
+				"Changes show at once on every item or NPC made from the prototype, and are saved at once.",
+			Run: cmdProto},
 	}
 }
 
@@ -250,8 +255,25 @@ func cmdRdesc(c *Ctx) {
 		set(c.Args)
 		return
 	}
-	c.Outcome = "editor opened"
-	c.W.Edit(c.P, "the description of "+r.Name, set)
+	c.W.editAudited(c, "the description of "+r.Name, set)
+}
+
+// editAudited opens the editor for a staff command whose outcome, for the
+// audit trail, is the text typed: recorded when the editor closes.
+func (w *World) editAudited(c *Ctx, what string, set func(text string)) {
+	done := c.Later()
+	w.Edit(c.P, what, func(text string) {
+		set(text)
+		done(editedText(text))
+	})
+	c.P.editor.quit = func() { done("gave up in the editor; nothing changed") }
+}
+
+// editedText sums up a text typed in the editor for the audit trail: its
+// length and first line.
+func editedText(text string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+	return fmt.Sprintf("set %d bytes: %s", len(text), Clip(first, 120))
 }
 
 // exitFlags describes an exit for builders.
@@ -531,11 +553,11 @@ func cmdProto(c *Ctx) {
 		case problem != "":
 			c.Fail(problem)
 		case itp != nil:
-			c.Send(fmt.Sprintf("Item prototype %s\n  short:    %s\n  long:     %s\n  keywords: %s\n  fixed:    %t\n  script:   %s\n  desc:\n%s",
-				itp.ID, itp.Short, itp.Long, strings.Join(itp.Keywords, " "), itp.Fixed, orNone(itp.Script), itp.Desc))
+			c.Target = itp.ID
+			c.Send(showProto(c.W, "Item prototype "+itp.ID, itp, itemFields, itp.Script))
 		default:
-			c.Send(fmt.Sprintf("NPC prototype %s\n  short:    %s\n  long:     %s\n  keywords: %s\n  script:   %s\n  desc:\n%s",
-				mp.ID, mp.Short, mp.Long, strings.Join(mp.Keywords, " "), orNone(mp.Script), mp.Desc))
+			c.Target = mp.ID
+			c.Send(showProto(c.W, "NPC prototype "+mp.ID, mp, mobFields, mp.Script))
 		}
 	case "new":
 		if len(words) < 4 || words[1] != "item" && words[1] != "mob" {
@@ -557,14 +579,14 @@ func cmdProto(c *Ctx) {
 		if words[1] == "item" {
 			c.W.items[id] = &ItemProto{ID: id, Short: short, Long: capFirst(short) + " is here.", Keywords: keywords}
 		} else {
-			c.W.mobs[id] = &MobProto{ID: id, Short: short, Long: capFirst(short) + " is here.", Keywords: keywords}
+			c.W.mobs[id] = &MobProto{ID: id, Short: short, Long: capFirst(short) + " is here.", Keywords: keywords, Level: 1}
 		}
 		c.W.markEdited(a)
 		c.Target = id
 		c.Send(fmt.Sprintf("Made %s prototype %s (%s). Set its long description, keywords and desc with proto set and proto desc.", words[1], id, short))
 	case "set":
 		if len(words) < 4 {
-			c.Fail("Usage: proto set <proto> short|long|keywords|fixed <value>")
+			c.Fail("Usage: proto set <proto> <field> <value> (proto show lists the fields)")
 			return
 		}
 		itp, mp, problem := c.W.protoRef(a, words[1])
@@ -578,36 +600,32 @@ func cmdProto(c *Ctx) {
 			_, value, _ = strings.Cut(value, " ")
 			value = strings.TrimSpace(value)
 		}
-		field := words[2]
-		// The fields both kinds share, and fixed for items.
+		field := strings.ToLower(words[2])
 		var id string
-		var short, long *string
-		var keywords *[]string
+		var err error
 		if itp != nil {
-			id, short, long, keywords = itp.ID, &itp.Short, &itp.Long, &itp.Keywords
-		} else {
-			id, short, long, keywords = mp.ID, &mp.Short, &mp.Long, &mp.Keywords
-		}
-		switch {
-		case field == "short":
-			*short = value
-		case field == "long":
-			*long = value
-		case field == "keywords":
-			*keywords = strings.Fields(strings.ToLower(value))
-		case field == "fixed" && itp != nil:
-			b, err := strconv.ParseBool(value)
-			if err != nil {
-				c.Fail("fixed is true or false.")
+			id = itp.ID
+			f := findField(itemFields, field)
+			if f == nil {
+				c.Fail(fmt.Sprintf("An item prototype has %s; not %q.", fieldNames(itemFields), field))
 				return
 			}
-			itp.Fixed = b
-		default:
-			c.Fail(fmt.Sprintf("A prototype has short, long and keywords, an item also fixed (desc: proto desc), not %q.", field))
+			err = f.set(c.W, itp, value)
+		} else {
+			id = mp.ID
+			f := findField(mobFields, field)
+			if f == nil {
+				c.Fail(fmt.Sprintf("An NPC prototype has %s; not %q.", fieldNames(mobFields), field))
+				return
+			}
+			err = f.set(c.W, mp, value)
+		}
+		c.Target = id
+		if err != nil {
+			c.Fail(fmt.Sprintf("%s %s is unchanged: %s.", id, field, err))
 			return
 		}
 		c.W.markEdited(c.W.protoArea(id))
-		c.Target = id
 		c.Send(fmt.Sprintf("%s %s set.", id, field))
 	case "desc":
 		if len(words) != 2 {
@@ -629,8 +647,12 @@ func cmdProto(c *Ctx) {
 			c.W.markEdited(c.W.protoArea(id))
 			c.P.Send("Description set.")
 		}
-		c.Outcome = "editor opened"
-		c.W.Edit(c.P, "the description of "+words[1], set)
+		if itp != nil {
+			c.Target = itp.ID
+		} else {
+			c.Target = mp.ID
+		}
+		c.W.editAudited(c, "the description of "+c.Target, set)
 	default:
 		c.Fail("Usage: " + c.W.commands.byAlias["proto"].Usage)
 	}
@@ -698,4 +720,373 @@ func (w *World) SetBehaviour(target Scripted, script string) {
 	if area != nil {
 		w.markEdited(area)
 	}
+}
+
+// The limits of prototypes' game fields, as area files allow them.
+const (
+	MaxProtoLevel    = 100
+	MaxProtoArmor    = 100 // and -MaxProtoArmor
+	MaxProtoWeight   = 100000
+	MaxProtoValue    = 10000000
+	MaxProtoCapacity = 100000
+	MaxProtoGold     = 10000000
+	MaxProtoBonus    = 1000 // and -MaxProtoBonus
+	MaxShopMarkup    = 10000
+	MaxShopStock     = 10000
+)
+
+// protoField is one field of an item or NPC prototype as builders see it:
+// proto show lists the fields in table order, proto set finds one by name.
+// set validates the value typed and changes the prototype, or says why not.
+type protoField[P any] struct {
+	name, usage string
+	show        func(w *World, p P) string
+	set         func(w *World, p P, v string) error
+}
+
+// textFields are the fields both kinds of prototype have.
+func textFields[P any](parts func(P) (short, long, desc *string, keywords *[]string)) []protoField[P] {
+	return []protoField[P]{
+		{"short", "<text>", func(_ *World, p P) string { s, _, _, _ := parts(p); return *s },
+			func(_ *World, p P, v string) error {
+				if v == "" {
+					return errors.New("short needs a text (\"a brass lantern\")")
+				}
+				s, _, _, _ := parts(p)
+				*s = v
+				return nil
+			}},
+		{"long", "<text>", func(_ *World, p P) string { _, l, _, _ := parts(p); return *l },
+			func(_ *World, p P, v string) error {
+				if v == "" {
+					return errors.New("long needs a text (the line shown in a room)")
+				}
+				_, l, _, _ := parts(p)
+				*l = v
+				return nil
+			}},
+		{"keywords", "<word>...", func(_ *World, p P) string { _, _, _, k := parts(p); return strings.Join(*k, " ") },
+			func(_ *World, p P, v string) error {
+				words := strings.Fields(strings.ToLower(v))
+				if len(words) == 0 {
+					return errors.New("keywords needs at least one word")
+				}
+				_, _, _, k := parts(p)
+				*k = words
+				return nil
+			}},
+		{"desc", "<text> (or proto desc for the editor)", func(_ *World, p P) string { _, _, d, _ := parts(p); return "\n" + *d },
+			func(_ *World, p P, v string) error {
+				_, _, d, _ := parts(p)
+				*d = Reflow(v)
+				return nil
+			}},
+	}
+}
+
+func intField[P any](name string, lo, hi int, ptr func(P) *int) protoField[P] {
+	return protoField[P]{name, fmt.Sprintf("<%d to %d>", lo, hi),
+		func(_ *World, p P) string { return strconv.Itoa(*ptr(p)) },
+		func(_ *World, p P, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("%s is a whole number from %d to %d, not %q", name, lo, hi, v)
+			}
+			*ptr(p) = n
+			return nil
+		}}
+}
+
+func boolField[P any](name string, ptr func(P) *bool) protoField[P] {
+	return protoField[P]{name, "yes|no",
+		func(_ *World, p P) string { return strconv.FormatBool(*ptr(p)) },
+		func(_ *World, p P, v string) error {
+			b, ok := parseYes(v)
+			if !ok {
+				return fmt.Errorf("%s is yes or no, not %q", name, v)
+			}
+			*ptr(p) = b
+			return nil
+		}}
+}
+
+// parseYes reads yes/no, true/false, on/off.
+func parseYes(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "yes", "y", "true", "on", "1":
+		return true, true
+	case "no", "n", "false", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+func setDamage(d *Dice, v string) error {
+	if strings.EqualFold(v, "none") || v == "" {
+		*d = Dice{}
+		return nil
+	}
+	x, err := ParseDice(v)
+	if err != nil {
+		return fmt.Errorf("damage is dice like 2d6+1, or none: %w", err)
+	}
+	*d = x
+	return nil
+}
+
+var itemFields = append(textFields(func(p *ItemProto) (*string, *string, *string, *[]string) {
+	return &p.Short, &p.Long, &p.Desc, &p.Keywords
+}),
+	boolField("fixed", func(p *ItemProto) *bool { return &p.Fixed }),
+	protoField[*ItemProto]{"slot", "<slot>|none", func(_ *World, p *ItemProto) string { return orNone(p.Slot) },
+		func(_ *World, p *ItemProto, v string) error {
+			v = strings.ToLower(v)
+			if v == "none" {
+				v = ""
+			}
+			if v != "" && !ValidSlot(v) {
+				return fmt.Errorf("slot is none or one of %s, not %q", strings.Join(Slots, ", "), v)
+			}
+			if v != "wield" && p.Damage != (Dice{}) {
+				return errors.New("an item with damage is a weapon, worn in slot wield: set damage none first")
+			}
+			p.Slot = v
+			return nil
+		}},
+	protoField[*ItemProto]{"damage", "<dice>|none (weapons: slot wield)", func(_ *World, p *ItemProto) string { return orNone(p.Damage.String()) },
+		func(_ *World, p *ItemProto, v string) error {
+			var d Dice
+			if err := setDamage(&d, v); err != nil {
+				return err
+			}
+			if d != (Dice{}) && p.Slot != "wield" {
+				return errors.New("damage is for weapons: set slot wield first")
+			}
+			p.Damage = d
+			return nil
+		}},
+	intField("armor", -MaxProtoArmor, MaxProtoArmor, func(p *ItemProto) *int { return &p.Armor }),
+	protoField[*ItemProto]{"bonus", "<" + strings.Join(BonusNames, "|") + "> <n> (0 removes)", func(_ *World, p *ItemProto) string { return bonusText(p.Bonus) },
+		func(_ *World, p *ItemProto, v string) error {
+			name, amount, _ := strings.Cut(strings.ToLower(v), " ")
+			if !slices.Contains(BonusNames, name) {
+				return fmt.Errorf("a bonus is one of %s, then a number: bonus str 2", strings.Join(BonusNames, ", "))
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(amount))
+			if err != nil || n < -MaxProtoBonus || n > MaxProtoBonus {
+				return fmt.Errorf("a bonus is a whole number from %d to %d (0 removes it)", -MaxProtoBonus, MaxProtoBonus)
+			}
+			if n == 0 {
+				delete(p.Bonus, name)
+				return nil
+			}
+			if p.Bonus == nil {
+				p.Bonus = make(map[string]int)
+			}
+			p.Bonus[name] = n
+			return nil
+		}},
+	intField("weight", 0, MaxProtoWeight, func(p *ItemProto) *int { return &p.Weight }),
+	intField("value", 0, MaxProtoValue, func(p *ItemProto) *int { return &p.Value }),
+	intField("capacity", 0, MaxProtoCapacity, func(p *ItemProto) *int { return &p.Capacity }),
+	protoField[*ItemProto]{"flags", "fixed|none", func(_ *World, p *ItemProto) string {
+		if p.Fixed {
+			return "fixed"
+		}
+		return "none"
+	}, func(_ *World, p *ItemProto, v string) error {
+		fixed := false
+		for _, f := range strings.Fields(strings.ToLower(v)) {
+			switch f {
+			case "fixed":
+				fixed = true
+			case "none":
+			default:
+				return fmt.Errorf("%q is not an item flag (fixed, or none)", f)
+			}
+		}
+		p.Fixed = fixed
+		return nil
+	}},
+)
+
+var mobFields = append(textFields(func(p *MobProto) (*string, *string, *string, *[]string) {
+	return &p.Short, &p.Long, &p.Desc, &p.Keywords
+}),
+	levelField(),
+	protoField[*MobProto]{"hp", "(follows from level)", func(_ *World, p *MobProto) string {
+		return strconv.Itoa((&Mobile{Proto: p}).MaxHP()) + " (6 x level + 4)"
+	}, func(*World, *MobProto, string) error {
+		return errors.New("an NPC's hit points follow from its level (6 x level + 4): set level")
+	}},
+	protoField[*MobProto]{"damage", "<dice>|none (none: by level)", func(_ *World, p *MobProto) string { return cmp.Or(p.Damage.String(), "by level") },
+		func(_ *World, p *MobProto, v string) error { return setDamage(&p.Damage, v) }},
+	intField("armor", -MaxProtoArmor, MaxProtoArmor, func(p *MobProto) *int { return &p.Armor }),
+	intField("gold", 0, MaxProtoGold, func(p *MobProto) *int { return &p.Gold }),
+	boolField("aggressive", func(p *MobProto) *bool { return &p.Aggressive }),
+	protoField[*MobProto]{"flags", "aggressive|none", func(_ *World, p *MobProto) string {
+		if p.Aggressive {
+			return "aggressive"
+		}
+		return "none"
+	}, func(_ *World, p *MobProto, v string) error {
+		aggressive := false
+		for _, f := range strings.Fields(strings.ToLower(v)) {
+			switch f {
+			case "aggressive":
+				aggressive = true
+			case "none":
+			default:
+				return fmt.Errorf("%q is not an NPC flag (aggressive, or none)", f)
+			}
+		}
+		p.Aggressive = aggressive
+		return nil
+	}},
+	protoField[*MobProto]{"shop", "sells <item> <n> (0 stops) | markup <percent> | buys <percent> | none",
+		func(_ *World, p *MobProto) string { return shopText(p.Shop, p.Shop.maxStock()) },
+		setShop},
+)
+
+// maxStock is a shop's full stock, what its prototype shows.
+func (s *Shop) maxStock() map[string]int {
+	if s == nil {
+		return nil
+	}
+	return s.Sells
+}
+
+// setShop changes an NPC prototype's shop; the shopkeepers in the world
+// stock what is new, and stop selling what is dropped, at once.
+func setShop(w *World, p *MobProto, v string) error {
+	words := strings.Fields(strings.ToLower(v))
+	if len(words) == 1 && words[0] == "none" {
+		p.Shop = nil
+		w.eachMob(p, func(m *Mobile) { m.Stock = nil })
+		return nil
+	}
+	if len(words) < 2 {
+		return errors.New("shop sells <item> <n> | shop markup <percent> | shop buys <percent> | shop none")
+	}
+	shop := p.Shop
+	if shop == nil {
+		shop = &Shop{Sells: make(map[string]int), Markup: 120, Buys: 50} // the defaults of area files
+	}
+	number := func(s string, lo, hi int, what string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			return 0, fmt.Errorf("%s is a whole number from %d to %d", what, lo, hi)
+		}
+		return n, nil
+	}
+	switch words[0] {
+	case "markup":
+		n, err := number(words[1], 1, MaxShopMarkup, "markup (the percentage of value asked)")
+		if err != nil {
+			return err
+		}
+		shop.Markup = n
+	case "buys":
+		n, err := number(words[1], 0, 100, "buys (the percentage of value paid; 0 buys nothing)")
+		if err != nil {
+			return err
+		}
+		shop.Buys = n
+	case "sells":
+		if len(words) != 3 {
+			return errors.New("shop sells <item> <n>: n is the most in stock, 0 stops selling it")
+		}
+		area, _, _ := strings.Cut(p.ID, ".")
+		id := Qualify(area, words[1])
+		if w.items[id] == nil {
+			return fmt.Errorf("there is no item prototype %s", id)
+		}
+		n, err := number(words[2], 0, MaxShopStock, "the stock")
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			delete(shop.Sells, id)
+		} else {
+			shop.Sells[id] = n
+		}
+		w.eachMob(p, func(m *Mobile) {
+			if n == 0 {
+				delete(m.Stock, id)
+				return
+			}
+			if m.Stock == nil {
+				m.Stock = make(map[string]int)
+			}
+			m.Stock[id] = n
+		})
+	default:
+		return fmt.Errorf("%q is not part of a shop (sells, markup, buys, none)", words[0])
+	}
+	p.Shop = shop
+	return nil
+}
+
+// eachMob calls fn for every NPC in the world made from p, marking it
+// changed for the next snapshot.
+func (w *World) eachMob(p *MobProto, fn func(m *Mobile)) {
+	for _, r := range w.rooms {
+		for _, m := range r.Mobs {
+			if m.Proto == p {
+				fn(m)
+				w.Touch(m)
+			}
+		}
+	}
+}
+
+// findField finds a prototype field by name ("armour" is armor).
+func findField[P any](fields []protoField[P], name string) *protoField[P] {
+	if name == "armour" {
+		name = "armor"
+	}
+	for i := range fields {
+		if fields[i].name == name {
+			return &fields[i]
+		}
+	}
+	return nil
+}
+
+func fieldNames[P any](fields []protoField[P]) string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// showProto lists every field of a prototype.
+func showProto[P any](w *World, title string, p P, fields []protoField[P], script string) string {
+	var b strings.Builder
+	b.WriteString(title)
+	for _, f := range fields {
+		if f.name == "desc" || f.name == "flags" {
+			continue // desc goes last; flags repeats fixed and aggressive
+		}
+		fmt.Fprintf(&b, "\n  %-11s %s", f.name+":", f.show(w, p))
+	}
+	fmt.Fprintf(&b, "\n  %-11s %s", "script:", orNone(script))
+	b.WriteString("\n  desc:\n" + findField(fields, "desc").show(w, p)[1:])
+	return b.String()
+}
+
+// levelField sets an NPC prototype's level; the NPCs made from it keep no
+// more hit points than the new level gives.
+func levelField() protoField[*MobProto] {
+	f := intField("level", 1, MaxProtoLevel, func(p *MobProto) *int { return &p.Level })
+	set := f.set
+	f.set = func(w *World, p *MobProto, v string) error {
+		if err := set(w, p, v); err != nil {
+			return err
+		}
+		w.eachMob(p, func(m *Mobile) { m.HP = min(m.HP, m.MaxHP()) })
+		return nil
+	}
+	return f
 }

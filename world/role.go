@@ -29,3 +29,11 @@ func ParseRole(s string) (Role, error) {
 	}
 	return RolePlayer, fmt.Errorf("unknown role %q (want player, builder or admin)", s)
 }
+
+// roleAudience names who may use what needs role r, for help texts.
+func roleAudience(r Role) string {
+	if r == RolePlayer {
+		return "everyone"
+	}
+	return r.String() + "s"
+}
