@@ -449,6 +449,7 @@ func (w *World) enter(rec PlayerRecord, link Link, arriving string) *Player {
 		p.Gold = max(p.Gold, StartingGold)
 	}
 	for _, it := range w.restoreItems(rec.Items, map[string]Holder{p.Key(): p}) {
+		w.unlinkSpawn(it) // it left the world with p once (quit, crash, crossing): its slot has refilled since
 		if it.Proto.Script != "" {
 			if data := rec.States[it.ID]; data != nil {
 				w.cfg.Scripts.LoadState(it, data)
@@ -483,6 +484,7 @@ func (w *World) Disconnect(p *Player, link Link) {
 // state to save, with the script state of what it carries. The character's
 // row and its items' rows go into the next snapshot.
 func (w *World) Remove(p *Player) PlayerRecord {
+	eachItem(p.Items, w.unlinkSpawn) // theirs now: their slots may refill
 	rec := p.Record()
 	var carried []*Item
 	eachItem(p.Items, func(it *Item) { carried = append(carried, it) })
