@@ -408,3 +408,47 @@ func TestResetWhenEmpty(t *testing.T) {
 		t.Errorf("%d sticks: the area did not reset once empty", n)
 	}
 }
+
+// Each reset mode, with a player standing in the area while the stick she
+// took is destroyed: always refills it on the interval, empty waits for her
+// to leave, never does not refill it at all.
+func TestResetModeBehaviour(t *testing.T) {
+	for _, tt := range []struct {
+		name             string
+		set              func(*world.Area)
+		whileIn, leftFor int // sticks after an interval with her in the area, then after she left
+	}{
+		{"always", func(a *world.Area) { a.ResetMode = world.ResetAlways }, 1, 1},
+		{"empty", func(a *world.Area) { a.ResetMode = world.ResetEmpty }, 0, 1},
+		{"never", func(a *world.Area) { a.ResetMode = world.ResetNever }, 0, 0},
+		{"reset: never", func(a *world.Area) { a.Reset = 0 }, 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, _ := newTestWorld(t) // ticks of 100ms
+			a := w.Area("thornwick")
+			interval := int(a.Reset / (100 * 1e6))
+			tt.set(a)
+			alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
+			w.Do(alice, "get stick")
+			w.RemoveItem(alice.Items[0])
+			for range interval + 10 {
+				w.Tick()
+			}
+			if n := census(t, w)["thornwick.walking_stick"]; n != tt.whileIn {
+				t.Errorf("%d sticks after an interval with alice in the area, want %d", n, tt.whileIn)
+			}
+			for range 5 {
+				w.Do(alice, "east")
+			}
+			if alice.Room.Area == a {
+				t.Fatalf("alice is still in %s", alice.Room.ID)
+			}
+			for range interval + 60*10 {
+				w.Tick()
+			}
+			if n := census(t, w)["thornwick.walking_stick"]; n != tt.leftFor {
+				t.Errorf("%d sticks after an interval with the area empty, want %d", n, tt.leftFor)
+			}
+		})
+	}
+}

@@ -10,10 +10,19 @@ type Area struct {
 	ID, Name, Author string
 	Rooms            []*Room
 	// Reset is how often the area respawns what is missing from its rooms'
-	// spawn lists; 0 never does.
+	// spawn lists; 0 never does, whatever ResetMode says.
 	Reset     time.Duration
 	ResetMode ResetMode
 	nextReset uint64 // tick of the next reset
+}
+
+// Mode is when the area resets: ResetNever also for an interval of 0
+// (an area file's "reset: never"), so the two ways of saying it agree.
+func (a *Area) Mode() ResetMode {
+	if a.Reset <= 0 {
+		return ResetNever
+	}
+	return a.ResetMode
 }
 
 // Room is a place. Its contents are owned by the world and change only

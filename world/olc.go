@@ -485,8 +485,11 @@ func cmdResets(c *Ctx) {
 }
 
 func resetText(a *Area) string {
-	if a.Reset == 0 {
+	switch a.Mode() {
+	case ResetNever:
 		return "never"
+	case ResetEmpty:
+		return a.Reset.String() + " when empty"
 	}
 	return a.Reset.String()
 }

@@ -118,7 +118,7 @@ func (w *World) unlinkSpawn(it *Item) {
 
 // scheduleReset sets a's next reset one interval from now.
 func (w *World) scheduleReset(a *Area) {
-	if a.Reset > 0 {
+	if a.Mode() != ResetNever {
 		a.nextReset = w.tick + max(uint64(a.Reset/w.cfg.Tick), 1)
 	}
 }

@@ -338,8 +338,8 @@ func (w *World) Tick() {
 	w.cfg.Scripts.Tick(w)
 	w.gameTick()
 	for _, a := range w.areas {
-		if a.Reset > 0 && w.tick >= a.nextReset {
-			if a.ResetMode == ResetEmpty && w.occupied(a) {
+		if a.Mode() != ResetNever && w.tick >= a.nextReset {
+			if a.Mode() == ResetEmpty && w.occupied(a) {
 				a.nextReset = w.tick + w.ticks(time.Minute) // try again when they may have gone
 				continue
 			}

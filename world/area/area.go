@@ -216,12 +216,11 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 	}
 
 	if n := f["reset_mode"]; n != nil {
-		switch v := text(file, n, errs); v.value {
-		case "always":
-		case "empty":
-			def.resetMode = world.ResetEmpty
-		default:
-			errs.add(file, v.line, fmt.Sprintf("reset_mode must be always or empty, not %q", v.value))
+		v := text(file, n, errs)
+		if m, ok := world.ParseResetMode(v.value); ok {
+			def.resetMode = m
+		} else {
+			errs.add(file, v.line, fmt.Sprintf("reset_mode must be always, empty or never, not %q", v.value))
 		}
 	}
 

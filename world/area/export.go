@@ -126,8 +126,8 @@ func (m *marshaller) file() *yaml.Node {
 		add(root, "author", m.text(a.Author, "author"))
 	}
 	add(root, "reset", m.reset(a.Reset))
-	if a.ResetMode == world.ResetEmpty {
-		add(root, "reset_mode", scalar("empty"))
+	if a.ResetMode != world.ResetAlways {
+		add(root, "reset_mode", scalar(a.ResetMode.String()))
 	}
 
 	// Every room key first: exits may lead to rooms further down the list.
