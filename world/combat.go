@@ -526,7 +526,7 @@ func (w *World) gameTick() {
 
 // aggression has aggressive NPCs not yet fighting attack a player they see.
 func (w *World) aggression() {
-	for _, p := range w.players {
+	for _, p := range w.byKey() { // in a stable order: each attack rolls dice
 		r := p.Room
 		if r.Flags.Peaceful || p.Invis || p.Stats.HP <= 0 {
 			continue

@@ -271,3 +271,36 @@ func TestGroupSharesExperience(t *testing.T) {
 		t.Errorf("experience hero %d, pal %d, far %d: want 2, 2 and 0", hero.Stats.Exp, pal.Stats.Exp, far.Stats.Exp)
 	}
 }
+
+// Aggressive NPCs pick their victims in a stable order (by name), not in
+// the players map's order, which Go varies: the same seed replays the same
+// fights, blow by blow.
+func TestAggressionIsDeterministic(t *testing.T) {
+	names := []string{"Zed", "Mia", "Ann", "Kit", "Bo", "Lu"}
+	var first string
+	for run := range 10 {
+		w, _ := newTestWorld(t)
+		links := make(map[string]*fakeLink)
+		for _, n := range names {
+			rec := fighterRec(n, 3, 40)
+			rec.Room = "whisperwood.trail"
+			links[n] = &fakeLink{}
+			w.Enter(rec, links[n])
+		}
+		for range 20 * 10 { // ten rounds
+			w.Tick()
+		}
+		if !seen(links["Ann"], "A grey wolf attacks you!") {
+			t.Fatalf("run %d: the wolf did not attack Ann, the first by name", run)
+		}
+		var transcript strings.Builder
+		for _, n := range names {
+			transcript.WriteString(strings.Join(links[n].lines, "\n"))
+		}
+		if run == 0 {
+			first = transcript.String()
+		} else if transcript.String() != first {
+			t.Fatalf("run %d differs from run 0 with the same seed", run)
+		}
+	}
+}

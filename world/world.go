@@ -105,6 +105,10 @@ type World struct {
 	commands *commandTable
 
 	players map[string]*Player // by Key, including link-dead ones
+	// ordered is players sorted by Key, nil when it must be rebuilt: rules
+	// that draw random numbers for each player walk it, not the map, whose
+	// order Go varies from run to run, so a seeded world replays exactly.
+	ordered []*Player
 	tick    uint64
 	nextID  uint64 // the last id given to an item or NPC
 	nextSeq uint64 // the last arrival order given to an item
@@ -320,6 +324,16 @@ func (w *World) Players() []*Player {
 	return ps
 }
 
+// byKey is everyone in the world in a stable order (by Key). The slice is
+// shared: callers must not change it, and must not keep it across a login
+// or a departure.
+func (w *World) byKey() []*Player {
+	if w.ordered == nil && len(w.players) > 0 {
+		w.ordered = slices.SortedFunc(maps.Values(w.players), func(a, b *Player) int { return strings.Compare(a.Key(), b.Key()) })
+	}
+	return w.ordered
+}
+
 // NotifyStaff tells every builder and admin in the world.
 func (w *World) NotifyStaff(text string) {
 	for _, p := range w.players {
@@ -346,7 +360,7 @@ func (w *World) Tick() {
 			w.resetArea(a) // prototypes were checked at load; a vanished one is skipped
 		}
 	}
-	for _, p := range w.players {
+	for _, p := range w.byKey() {
 		if p.link == nil && w.tick-p.linkDeadTick >= w.cfg.LinkDeadTicks {
 			p.Room.sendAbout(p, fmt.Sprintf("%s's body fades from the world.", p.Name))
 			w.depart(p, "link-dead too long")
@@ -462,6 +476,7 @@ func (w *World) enter(rec PlayerRecord, link Link, arriving string) *Player {
 		room = w.start
 	}
 	w.players[p.Key()] = p
+	w.ordered = nil
 	room.send(arriving, nil)
 	w.place(p, room)
 	w.look(p)
@@ -504,6 +519,7 @@ func (w *World) Remove(p *Player) PlayerRecord {
 	}
 	w.unplace(p)
 	delete(w.players, p.Key())
+	w.ordered = nil
 	w.touch(p) // the snapshot writes its last state
 	return rec
 }
