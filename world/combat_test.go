@@ -55,14 +55,18 @@ func TestKillingAnNPC(t *testing.T) {
 	}
 	w.Do(hero, "kill wolf")
 	fightUntil(t, w, 40, func() bool { return wolf.Room == nil })
+	if hero.Gold != 0 {
+		t.Errorf("the wolf's gold went to its killer (%d), not onto its corpse", hero.Gold)
+	}
+	w.Do(hero, "get all corpse")
 	got := strings.Join(link.lines, "\n")
-	for _, want := range []string{"A grey wolf is dead!", "You take 3 gold coins from the corpse.", "You receive"} {
+	for _, want := range []string{"A grey wolf is dead!", "You receive", "You get 3 gold coins from the corpse of a grey wolf."} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
 	}
-	if hero.Gold != 3 || hero.Stats.Exp == 0 {
-		t.Errorf("after the kill: %d gold, %d experience", hero.Gold, hero.Stats.Exp)
+	if hero.Gold != 3 || hero.Stats.Exp == 0 || len(hero.Items) != 0 {
+		t.Errorf("after the kill and the looting: %d gold, %d experience, %d items (coins are not carried)", hero.Gold, hero.Stats.Exp, len(hero.Items))
 	}
 	if hero.Fighting() != nil || hero.Pos != world.Standing {
 		t.Errorf("after the kill still %v, fighting %v", hero.Pos, hero.Fighting())

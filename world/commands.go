@@ -482,6 +482,7 @@ func cmdGet(c *Ctx) {
 		c.Send(fmt.Sprintf("You get %s.", it.Short()))
 		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Short()), c.P)
 		c.W.hook(it, "on_get", c.P)
+		c.W.pocket(c.P, it)
 		got++
 	}
 	if got == 0 && q.all {

@@ -188,6 +188,9 @@ func (it *Item) Short() string {
 
 // Long is the line the item has in a room.
 func (it *Item) Long() string {
+	if it.Proto == coinsProto && it.Gold != 1 {
+		return capFirst(it.Name) + " lie here."
+	}
 	if it.Name != "" {
 		return capFirst(it.Name) + " lies here."
 	}

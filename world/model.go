@@ -126,6 +126,7 @@ type Item struct {
 	Slot  string  // where its holder wears it, "" if carried
 	Items []*Item // a container's contents
 	Name  string  // this one's own short description, "" for its prototype's (a corpse's "the corpse of ...")
+	Gold  int     // a pile of coins (CoinsProto): how many; whoever picks it up pockets them
 	decay uint64  // tick at which it crumbles away, 0 for never
 	in    Holder  // where it is: exactly one place
 	seq   uint64  // when it arrived there: orders a holder's items
@@ -157,9 +158,13 @@ type MobProto struct {
 	Level      int  // 1 and up: hit points, damage and experience follow from it
 	Damage     Dice // its bare-handed blow; "" for what its level gives
 	Armor      int
-	Gold       int  // carried, left on its corpse
+	Gold       int  // carried, left on its corpse as coins
 	Aggressive bool // attacks players on sight
 	Shop       *Shop
+	// Items are the item prototypes each NPC made from it is spawned
+	// with: worn or wielded where their slot is free, carried otherwise,
+	// and left on its corpse.
+	Items []string
 }
 
 // Mobile is a non-player character.

@@ -175,6 +175,7 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 		w.recall = r
 	}
 	w.items[CorpseProto] = corpseProto
+	w.items[CoinsProto] = coinsProto
 	populated := make(map[string]bool)
 	if cfg.Restore != nil {
 		w.restore(cfg.Restore)
@@ -211,10 +212,26 @@ func (w *World) spawnMob(r *Room, proto, slot string) (*Mobile, error) {
 	}
 	r.Mobs = append(r.Mobs, m)
 	w.touchMob(m)
+	w.outfit(m)
 	if p.Script != "" {
 		w.cfg.Scripts.Spawned(m)
 	}
 	return m, nil
+}
+
+// outfit gives a new NPC its prototype's items, wearing or wielding each
+// whose slot is still free. They are its own, tied to no reset slot: they
+// come back when the NPC does.
+func (w *World) outfit(m *Mobile) {
+	for _, id := range m.Proto.Items {
+		it, err := w.spawnItem(m, id, "")
+		if err != nil {
+			continue // the loader checked them; one deleted since is skipped
+		}
+		if slot := it.Proto.Slot; slot != "" && m.Equipped(slot) == nil {
+			it.Slot = slot
+		}
+	}
 }
 
 // RemoveMob takes a mobile, and what it carries, out of the world.

@@ -244,7 +244,7 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 		def.rooms = append(def.rooms, r)
 	})
 	def.items = parseProtos(file, f["items"], errs, "item", "fixed", "slot", "damage", "armor", "bonus", "weight", "value", "capacity")
-	def.mobs = parseProtos(file, f["mobs"], errs, "mob", "level", "damage", "armor", "gold", "aggressive", "shop")
+	def.mobs = parseProtos(file, f["mobs"], errs, "mob", "level", "damage", "armor", "gold", "aggressive", "shop", "items")
 	return def
 }
 

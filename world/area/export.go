@@ -360,6 +360,13 @@ func (m *marshaller) mob(id string, p *world.MobProto) *yaml.Node {
 	if p.Aggressive {
 		add(n, "aggressive", yes())
 	}
+	if len(p.Items) > 0 {
+		items := flowSeq()
+		for _, item := range p.Items {
+			items.Content = append(items.Content, scalar(m.ref(item, "item", "mob "+id+" items")))
+		}
+		add(n, "items", items)
+	}
 	if p.Shop != nil {
 		shop := mapping()
 		sells := mapping()
