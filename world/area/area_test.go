@@ -67,6 +67,7 @@ rooms:
 		{"level too high", "area: town\nrooms:\n  square:\n    name: S\nmobs:\n  god:\n    short: a god\n    keywords: [god]\n    level: 1000\n", `areas/town.yaml:9: level must be a whole number from 1 to 100`},
 		{"shop sells nothing real", "area: town\nrooms:\n  square:\n    name: S\nmobs:\n  smith:\n    short: a smith\n    keywords: [smith]\n    shop: {sells: {unicorn: 1}}\n", `the shop sells "unicorn", which is not an item prototype`},
 		{"bad room flag", "area: town\nrooms:\n  square:\n    name: S\n    flags: [bouncy]\n", `areas/town.yaml:5: "bouncy" is not a room flag`},
+		{"NPC carries an unknown item", "area: town\nrooms:\n  square:\n    name: S\nmobs:\n  guard:\n    short: a guard\n    items: [nothing]\n", `areas/town.yaml:8: the NPC carries "nothing", which is not an item prototype`},
 		{"bad reset mode", "area: town\nreset_mode: sometimes\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset_mode must be always, empty or never`},
 		{"reset without unit", "area: town\nreset: 10\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset must be a duration of at least a second`},
 		{"negative reset", "area: town\nreset: -5m\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset must be a duration`},
