@@ -218,7 +218,15 @@ type Player struct {
 	following *Player         // whom this player walks after; nil for no one
 	group     *Group          // the group this player is in; nil for none
 	Muted     map[string]bool // channel name -> turned off; not saved
+	// colorAsked: the player typed a colour setting in this session, so it
+	// applies even on a screen reader, where a saved one does not.
+	colorAsked bool
 }
+
+// ColorAsked reports whether p chose its colour setting in this session
+// (not only from its saved preferences): a screen reader gets colour only
+// then.
+func (p *Player) ColorAsked() bool { return p.colorAsked }
 
 // Key is the case-folded name that identifies the character.
 func (p *Player) Key() string { return strings.ToLower(p.Name) }
