@@ -60,6 +60,28 @@ func TestScreenReaderGetsNoColour(t *testing.T) {
 	if room := c.expect("Exits:"); strings.Contains(room, "\x1b[") {
 		t.Errorf("colour codes for a screen reader: %q", room)
 	}
+	// Asked for in this session, colour comes back; a choice saved from
+	// another client does not.
+	c.send("color 256")
+	c.expect("Colour set to 256.")
+	c.send("look")
+	if room := c.expect("Exits:"); !strings.Contains(room, "\x1b[") {
+		t.Errorf("color 256 typed on a screen reader, yet no colour: %q", room)
+	}
+	c.send("quit")
+	c.expectClosed()
+
+	c = dial(t, srv, "reader")
+	c.ttype = []string{"MUDLET", "XTERM-256COLOR", "MTTS 329"}
+	c.sendRaw([]byte{255, 251, 24})
+	c.expect("Name: ")
+	c.reject("no such text", 300*time.Millisecond)
+	c.send("connect reader password1")
+	if room := c.expect("Exits:"); strings.Contains(room, "\x1b[") {
+		t.Errorf("a saved colour choice brought colour back to a screen reader: %q", room)
+	}
+	c.send("color")
+	c.expect("Colour: 256.")
 }
 
 // A listing site's crawler asks in plain text and gets the MSSP variables.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -167,4 +168,147 @@ func TestBuiltinBoss(t *testing.T) {
 	ada.expect(`The barrow wight says, "Who dares wake the captain of the watch?"`)
 	ada.expect("You are DEAD!")
 	ada.expect("Chapel of the Quiet Flame")
+}
+
+// heal has c sleep until its hit points are full, then wake: between the
+// fights of a long test, so that none of them is a gamble.
+func (c *client) heal() {
+	c.t.Helper()
+	c.send("sleep")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c.send("score")
+		c.expect("Hit points ")
+		line := c.expect("Mana")
+		var hp, most int
+		if _, err := fmt.Sscanf(line, "%d/%d", &hp, &most); err != nil {
+			c.t.Fatalf("%s: score reads %q: %v", c.name, line, err)
+		}
+		if hp >= most {
+			break
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s: still at %d/%d hit points after sleeping", c.name, hp, most)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.send("wake")
+	c.expect("You wake and stand up.")
+}
+
+// A new player's life in the built-in world, as players live it: not an
+// admin (ada, the first character, is), it buys gear from the smith with
+// its starting gold, wears it, kills villagers until it rises a level,
+// fights the wolf that waylays it in the wood, dies to the barrow wight
+// and takes its belongings back from its corpse in the vault.
+func TestPlayerLifeInTheBuiltinWorld(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.Scripts = scripts.FS
+	cfg.CombatRound = 40 * time.Millisecond
+	srv := startServer(t, cfg)
+	login(t, srv, "ada") // the first character is an admin
+	hero := login(t, srv, "hero")
+	hero.send("goto thornwick.chapel")
+	hero.expect("Huh?") // not an admin
+	hero.send("score")
+	hero.expect("Gold 30")
+
+	hero.send("north")
+	hero.expect("Market Lane")
+	hero.send("west")
+	hero.expect("Hobb's Smithy")
+	hero.send("list")
+	hero.expect("a dagger")
+	hero.send("buy dagger")
+	hero.expect("You buy a dagger from Hobb the blacksmith for 12 gold.")
+	hero.send("buy cap")
+	hero.expect("You buy a leather cap from Hobb the blacksmith for 9 gold.")
+	hero.send("wield dagger")
+	hero.expect("You wield a dagger.")
+	hero.send("wear cap")
+	hero.expect("You wear a leather cap on your head.")
+	hero.send("score")
+	hero.expect("Armour 1  Gold 9")
+
+	// Four villagers of level 1, 30 experience each: level 2 needs 100.
+	hero.send("east")
+	hero.send("south")
+	hero.expect("Thornwick Square")
+	for i, v := range []struct{ walk, target, dead string }{
+		{"", "crier", "The town crier is dead!"},
+		{"west", "", ""}, {"west", "sexton", "Old Ned the sexton is dead!"},
+		{"west", "keeper", "Sister Elowen is dead!"},
+		{"east", "", ""}, {"east", "", ""}, {"south", "innkeeper", "Tobias the innkeeper is dead!"},
+	} {
+		if v.walk != "" {
+			hero.send(v.walk)
+		}
+		if v.target == "" {
+			continue
+		}
+		hero.heal()
+		hero.send("kill " + v.target)
+		hero.expect(v.dead)
+		hero.expect("You receive 30 experience.")
+		if i == 6 {
+			hero.expect("You rise to level 2!")
+		}
+		hero.send("get all corpse") // villagers carry nothing
+		hero.expect("is empty")
+	}
+	hero.send("score")
+	hero.expect("of level 2")
+	hero.heal()
+
+	// Into the wood: the wolf attacks on the trail; it has to be fought.
+	hero.send("north")
+	hero.expect("West Lane")
+	hero.send("east")
+	hero.expect("Thornwick Square")
+	for _, room := range []string{"East Road", "The Wood Gate", "", "", "", "", ""} {
+		hero.send("east")
+		if room != "" {
+			hero.expect(room)
+		}
+	}
+	hero.expect("A grey wolf attacks you!")
+	hero.expect("A grey wolf is dead!")
+	hero.send("get all corpse")
+	hero.expect("You get 3 gold coins from the corpse of a grey wolf.")
+	hero.send("score")
+	hero.expect("Gold 12")
+
+	// The lever opens the vault; the wight is too much for level 2.
+	hero.send("north")
+	hero.send("north")
+	hero.send("up")
+	hero.send("pull lever")
+	hero.expect("You throw your weight on the lever.")
+	hero.send("down")
+	hero.send("down")
+	hero.send("north")
+	hero.expect("A barrow wight stands among the empty niches")
+	hero.send("kill wight")
+	hero.expect(`The barrow wight says, "Who dares wake the captain of the watch?"`)
+	hero.expect("You are DEAD!")
+	hero.expect("You wake in Chapel of the Quiet Flame")
+	hero.send("equipment")
+	hero.expect("You are using nothing.")
+
+	// Back to the vault for the corpse.
+	for _, d := range []string{"east", "east", "east", "east", "east", "east", "east", "east", "east", "east", "north", "north", "up"} {
+		hero.send(d)
+	}
+	hero.expect("Lever Landing")
+	hero.send("pull lever") // the door may have shut meanwhile
+	hero.send("down")
+	hero.send("down")
+	hero.send("north")
+	hero.expect("The corpse of Hero lies here.")
+	hero.send("get all corpse")
+	hero.expect("You get a dagger from the corpse of Hero.")
+	hero.expect("You get a leather cap from the corpse of Hero.")
+	hero.send("wield dagger")
+	hero.expect("You wield a dagger.")
 }

@@ -80,6 +80,9 @@ type session struct {
 	// from the character, the writer reads them.
 	color      atomic.Int32
 	promptText atomic.Pointer[string]
+	// colorAsked: the colour choice was typed in this session, so it
+	// applies on a screen reader too (a saved one does not).
+	colorAsked atomic.Bool
 
 	gmcp gmcpState
 
@@ -154,6 +157,7 @@ func (s *session) sync() {
 		level = int32(markup.TrueColor)
 	}
 	s.color.Store(level)
+	s.colorAsked.Store(p.ColorAsked())
 	s.gmcpUpdate()
 	if prompt := p.Prompt(); prompt != "" || s.promptText.Load() != nil {
 		s.promptText.Store(&prompt)
@@ -277,10 +281,12 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 		width = 80
 	}
 	switch c := s.color.Load(); {
+	case t.ScreenReader && !s.colorAsked.Load():
+		// Colour codes are noise read aloud: a choice saved from another
+		// client does not bring them back, only one typed here.
+		t.Color = markup.None
 	case c >= 0: // the player's choice wins
 		t.Color = markup.Level(c)
-	case t.ScreenReader: // colour codes are noise read aloud
-		t.Color = markup.None
 	}
 	buf := (*bp)[:0]
 	defer func() { *bp = buf[:0] }()

@@ -60,7 +60,12 @@ func (m *Mobile) foeOf() fighter     { return m.foe }
 func (m *Mobile) setFoe(f fighter)   { m.foe = f }
 func (m *Mobile) tell(string)        {}
 func (m *Mobile) damage(w *World) int {
+	// A builder's damage is the NPC's blow, weapon or not; without one it
+	// strikes with what it wields, or what its level gives.
 	d := m.Proto.Damage
+	if wp := m.Equipped("wield"); d == (Dice{}) && wp != nil {
+		d = wp.Proto.Damage
+	}
 	if d == (Dice{}) {
 		d = Dice{N: 1, Sides: m.level() + 1}
 	}
@@ -102,11 +107,45 @@ const (
 	DefaultNPCCorpseLife  = 5 * time.Minute
 	DefaultUserCorpseLife = 30 * time.Minute
 	CorpseProto           = "@corpse"
+	CoinsProto            = "@coins"
 )
 
 // corpseProto is the prototype of every corpse; each names itself.
 var corpseProto = &ItemProto{ID: CorpseProto, Short: "a corpse", Long: "A corpse lies here.",
 	Keywords: []string{"corpse", "body"}, Fixed: true, Capacity: 1 << 30}
+
+// coinsProto is a pile of gold coins, such as an NPC leaves on its corpse;
+// each pile holds its amount (Item.Gold) and names itself by it. Picking it
+// up adds the coins to the taker's gold: a pile is never carried.
+var coinsProto = &ItemProto{ID: CoinsProto, Short: "some gold coins", Long: "Some gold coins lie here.",
+	Keywords: []string{"coins", "gold", "coin"}}
+
+// coinsName is what a pile of n coins is called.
+func coinsName(n int) string {
+	if n == 1 {
+		return "a gold coin"
+	}
+	return fmt.Sprintf("%d gold coins", n)
+}
+
+// makeCoins puts a pile of n gold coins in h.
+func (w *World) makeCoins(h Holder, n int) *Item {
+	w.nextID++
+	it := &Item{ID: w.nextID, Proto: coinsProto, Name: coinsName(n), Gold: n}
+	w.MoveItem(it, h)
+	return it
+}
+
+// pocket turns coins p just picked up into gold; other items stay as
+// they are.
+func (w *World) pocket(p *Player, it *Item) {
+	if it.Proto != coinsProto || it.in != Holder(p) {
+		return
+	}
+	p.Gold += it.Gold
+	w.RemoveItem(it)
+	w.touch(p)
+}
 
 func cmdKill(c *Ctx) {
 	if c.Args == "" {
@@ -307,14 +346,13 @@ func (w *World) die(victim, killer fighter) {
 		}
 		room.send(fmt.Sprintf("{R%s is dead!{x", v.label()), nil)
 		corpse := w.makeCorpse(room, "the corpse of "+v.Proto.Short, DefaultNPCCorpseLife)
-		for len(v.Items) > 0 {
+		for len(v.Items) > 0 { // what it wore and carried, to loot
 			w.MoveItem(v.Items[0], corpse)
 		}
+		if v.Proto.Gold > 0 {
+			w.makeCoins(corpse, v.Proto.Gold)
+		}
 		if kp, ok := killer.(*Player); ok {
-			if v.Proto.Gold > 0 {
-				kp.Gold += v.Proto.Gold
-				kp.Send(fmt.Sprintf("You take %d gold coins from the corpse.", v.Proto.Gold))
-			}
 			w.award(kp, v)
 		}
 		w.cfg.Host.Record(Event{Kind: "death", Actor: v.Proto.ID, Target: killerName, Room: room.ID,
@@ -329,8 +367,8 @@ func (w *World) die(victim, killer fighter) {
 		for len(v.Items) > 0 {
 			w.MoveItem(v.Items[0], corpse)
 		}
-		loss := ExpToLevel(v.Stats.Level) * w.cfg.DeathExpLoss / 100
-		v.Stats.Exp = max(v.Stats.Exp-loss, 0)
+		loss := min(ExpToLevel(v.Stats.Level)*w.cfg.DeathExpLoss/100, v.Stats.Exp) // never below none: told what it really cost
+		v.Stats.Exp -= loss
 		v.Stats.HP = max(v.Stats.MaxHP/2, 1)
 		v.Pos = Standing
 		w.unplace(v)
@@ -526,7 +564,7 @@ func (w *World) gameTick() {
 
 // aggression has aggressive NPCs not yet fighting attack a player they see.
 func (w *World) aggression() {
-	for _, p := range w.players {
+	for _, p := range w.byKey() { // in a stable order: each attack rolls dice
 		r := p.Room
 		if r.Flags.Peaceful || p.Invis || p.Stats.HP <= 0 {
 			continue

@@ -55,14 +55,18 @@ func TestKillingAnNPC(t *testing.T) {
 	}
 	w.Do(hero, "kill wolf")
 	fightUntil(t, w, 40, func() bool { return wolf.Room == nil })
+	if hero.Gold != 0 {
+		t.Errorf("the wolf's gold went to its killer (%d), not onto its corpse", hero.Gold)
+	}
+	w.Do(hero, "get all corpse")
 	got := strings.Join(link.lines, "\n")
-	for _, want := range []string{"A grey wolf is dead!", "You take 3 gold coins from the corpse.", "You receive"} {
+	for _, want := range []string{"A grey wolf is dead!", "You receive", "You get 3 gold coins from the corpse of a grey wolf."} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
 	}
-	if hero.Gold != 3 || hero.Stats.Exp == 0 {
-		t.Errorf("after the kill: %d gold, %d experience", hero.Gold, hero.Stats.Exp)
+	if hero.Gold != 3 || hero.Stats.Exp == 0 || len(hero.Items) != 0 {
+		t.Errorf("after the kill and the looting: %d gold, %d experience, %d items (coins are not carried)", hero.Gold, hero.Stats.Exp, len(hero.Items))
 	}
 	if hero.Fighting() != nil || hero.Pos != world.Standing {
 		t.Errorf("after the kill still %v, fighting %v", hero.Pos, hero.Fighting())
@@ -269,5 +273,38 @@ func TestGroupSharesExperience(t *testing.T) {
 	// A level-2 wolf is worth 30*2 + 10*(2-10) = -20, so the floor of 5.
 	if hero.Stats.Exp+pal.Stats.Exp != 4 || hero.Stats.Exp != 2 || far.Stats.Exp != 0 {
 		t.Errorf("experience hero %d, pal %d, far %d: want 2, 2 and 0", hero.Stats.Exp, pal.Stats.Exp, far.Stats.Exp)
+	}
+}
+
+// Aggressive NPCs pick their victims in a stable order (by name), not in
+// the players map's order, which Go varies: the same seed replays the same
+// fights, blow by blow.
+func TestAggressionIsDeterministic(t *testing.T) {
+	names := []string{"Zed", "Mia", "Ann", "Kit", "Bo", "Lu"}
+	var first string
+	for run := range 10 {
+		w, _ := newTestWorld(t)
+		links := make(map[string]*fakeLink)
+		for _, n := range names {
+			rec := fighterRec(n, 3, 40)
+			rec.Room = "whisperwood.trail"
+			links[n] = &fakeLink{}
+			w.Enter(rec, links[n])
+		}
+		for range 20 * 10 { // ten rounds
+			w.Tick()
+		}
+		if !seen(links["Ann"], "A grey wolf attacks you!") {
+			t.Fatalf("run %d: the wolf did not attack Ann, the first by name", run)
+		}
+		var transcript strings.Builder
+		for _, n := range names {
+			transcript.WriteString(strings.Join(links[n].lines, "\n"))
+		}
+		if run == 0 {
+			first = transcript.String()
+		} else if transcript.String() != first {
+			t.Fatalf("run %d differs from run 0 with the same seed", run)
+		}
 	}
 }

@@ -482,6 +482,7 @@ func cmdGet(c *Ctx) {
 		c.Send(fmt.Sprintf("You get %s.", it.Short()))
 		c.P.Room.send(fmt.Sprintf("%s gets %s.", c.P.Name, it.Short()), c.P)
 		c.W.hook(it, "on_get", c.P)
+		c.W.pocket(c.P, it)
 		got++
 	}
 	if got == 0 && q.all {
@@ -605,28 +606,50 @@ func cmdHelp(c *Ctx) {
 		return
 	}
 	word := strings.ToLower(c.Args)
-	for _, t := range c.W.help { // a topic named exactly wins ("help newbie": the guide, not the channel)
+	// A command and a topic of the same name ("help color", "help newbie")
+	// both show, the command first: a topic must not hide how to type it.
+	// Otherwise a topic named exactly wins over a command's prefix.
+	var topic *HelpTopic
+	for i, t := range c.W.help {
 		if slices.Contains(t.Keywords, word) {
-			c.Send("{W" + t.Title + "{x\n" + strings.TrimRight(t.Text, "\n"))
-			return
+			topic = &c.W.help[i]
+			break
 		}
 	}
-	if cmd := c.W.commands.find(word, c.P.Role); cmd != nil {
-		text := fmt.Sprintf("{WUsage:{x %s\n%s", cmd.Usage, cmd.Help)
-		if len(cmd.Aliases) > 0 {
-			text += "\nShort forms: " + strings.Join(cmd.Aliases, ", ")
-		}
-		text += "\nFor: " + roleAudience(cmd.MinRole)
-		c.Send(text)
+	cmd := c.W.commands.find(word, c.P.Role)
+	named := cmd != nil && (cmd.Name == word || slices.Contains(cmd.Aliases, word))
+	switch {
+	case topic != nil && named:
+		c.Send(commandHelp(cmd) + "\n\n" + topicText(topic))
+		return
+	case topic != nil:
+		c.Send(topicText(topic))
+		return
+	case cmd != nil:
+		c.Send(commandHelp(cmd))
 		return
 	}
-	for _, t := range c.W.help {
+	for i, t := range c.W.help {
 		if matches(t.Keywords, word) {
-			c.Send("{W" + t.Title + "{x\n" + strings.TrimRight(t.Text, "\n"))
+			c.Send(topicText(&c.W.help[i]))
 			return
 		}
 	}
 	c.Send(fmt.Sprintf("There is no help on %q. Type 'help' for the list.", c.Args))
+}
+
+// commandHelp is a command's usage and help text.
+func commandHelp(cmd *Command) string {
+	text := fmt.Sprintf("{WUsage:{x %s\n%s", cmd.Usage, cmd.Help)
+	if len(cmd.Aliases) > 0 {
+		text += "\nShort forms: " + strings.Join(cmd.Aliases, ", ")
+	}
+	return text + "\nFor: " + roleAudience(cmd.MinRole)
+}
+
+// topicText is a help topic with its title.
+func topicText(t *HelpTopic) string {
+	return "{W" + t.Title + "{x\n" + strings.TrimRight(t.Text, "\n")
 }
 
 // helpIndex lists the commands a role can use, in columns, and the topics.

@@ -264,22 +264,54 @@ func TestResetRespawnsOnlyWhatIsMissing(t *testing.T) {
 	before := census(t, w)
 	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
 	w.Do(alice, "get stick")
+	w.Do(alice, "north")
+	w.Do(alice, "get apple")
+	w.Do(alice, "eat apple") // there is no eating: the apple stays carried
 	ticks := int(area.DefaultReset / (100 * 1e6))
-	for range ticks - 1 {
+	for range ticks {
 		w.Tick()
 	}
-	if got := census(t, w)["thornwick.walking_stick"]; got != 1 {
-		t.Fatalf("before the reset %d sticks, want 1", got)
-	}
-	w.Tick()
 	after := census(t, w)
-	if after["thornwick.walking_stick"] != 2 {
-		t.Errorf("after the reset %d sticks, want 2 (one carried, one respawned)", after["thornwick.walking_stick"])
+	if after["thornwick.walking_stick"] != 1 || after["thornwick.apple"] != 2 {
+		t.Errorf("after the reset %d sticks and %d apples, want 1 and 2: what alice carries still fills its slot",
+			after["thornwick.walking_stick"], after["thornwick.apple"])
 	}
 	for proto, n := range before {
-		if proto != "thornwick.walking_stick" && after[proto] != n {
+		if after[proto] != n {
 			t.Errorf("%s: %d before the reset, %d after", proto, n, after[proto])
 		}
+	}
+}
+
+// A slot's item in a bag on the floor, or worn by an NPC, is saved with
+// its slot: after a restart the reset does not make a second one.
+func TestResetSlotsSurviveRestart(t *testing.T) {
+	w, _ := newTestWorld(t)
+	st := newMemStore()
+	st.apply(w.TakeDelta())
+	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
+	for _, cmd := range []string{"west", "south", "up", "get blanket", "put blanket in footlocker", "down", "get lantern", "up", "drop lantern"} {
+		w.Do(alice, cmd)
+	}
+	if n := len(w.Room("thornwick.inn_loft").Items); n != 2 { // the footlocker, the lantern
+		t.Fatalf("%d items in the loft, want the footlocker and the lantern", n)
+	}
+	w.Do(alice, "get stick") // she has none here: the stick stays in the square
+	w.Remove(alice)
+	st.apply(w.TakeDelta())
+	w2 := restoredWorld(t, st.snapshot())
+	before := census(t, w2)
+	for range int(area.DefaultReset/(100*1e6)) + 1 {
+		w2.Tick()
+	}
+	after := census(t, w2)
+	for proto, n := range before {
+		if after[proto] != n {
+			t.Errorf("%s: %d after the restart, %d after the reset", proto, n, after[proto])
+		}
+	}
+	if after["thornwick.blanket"] != 1 || after["thornwick.lantern"] != 1 {
+		t.Errorf("%d blankets and %d lanterns, want one each", after["thornwick.blanket"], after["thornwick.lantern"])
 	}
 }
 
@@ -356,10 +388,11 @@ func TestResetWhenEmpty(t *testing.T) {
 	area.ResetMode = world.ResetEmpty
 	alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
 	w.Do(alice, "get stick")
+	w.RemoveItem(alice.Items[0]) // gone: its slot is empty
 	for range int(area.Reset/(100*1e6)) + 10 {
 		w.Tick()
 	}
-	if n := census(t, w)["thornwick.walking_stick"]; n != 1 {
+	if n := census(t, w)["thornwick.walking_stick"]; n != 0 {
 		t.Fatalf("%d sticks: the area reset with a player in it", n)
 	}
 	for range 5 {
@@ -371,7 +404,51 @@ func TestResetWhenEmpty(t *testing.T) {
 	for range 60 * 10 {
 		w.Tick()
 	}
-	if n := census(t, w)["thornwick.walking_stick"]; n != 2 {
+	if n := census(t, w)["thornwick.walking_stick"]; n != 1 {
 		t.Errorf("%d sticks: the area did not reset once empty", n)
+	}
+}
+
+// Each reset mode, with a player standing in the area while the stick she
+// took is destroyed: always refills it on the interval, empty waits for her
+// to leave, never does not refill it at all.
+func TestResetModeBehaviour(t *testing.T) {
+	for _, tt := range []struct {
+		name             string
+		set              func(*world.Area)
+		whileIn, leftFor int // sticks after an interval with her in the area, then after she left
+	}{
+		{"always", func(a *world.Area) { a.ResetMode = world.ResetAlways }, 1, 1},
+		{"empty", func(a *world.Area) { a.ResetMode = world.ResetEmpty }, 0, 1},
+		{"never", func(a *world.Area) { a.ResetMode = world.ResetNever }, 0, 0},
+		{"reset: never", func(a *world.Area) { a.Reset = 0 }, 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w, _ := newTestWorld(t) // ticks of 100ms
+			a := w.Area("thornwick")
+			interval := int(a.Reset / (100 * 1e6))
+			tt.set(a)
+			alice := w.Enter(world.PlayerRecord{Name: "Alice"}, &fakeLink{})
+			w.Do(alice, "get stick")
+			w.RemoveItem(alice.Items[0])
+			for range interval + 10 {
+				w.Tick()
+			}
+			if n := census(t, w)["thornwick.walking_stick"]; n != tt.whileIn {
+				t.Errorf("%d sticks after an interval with alice in the area, want %d", n, tt.whileIn)
+			}
+			for range 5 {
+				w.Do(alice, "east")
+			}
+			if alice.Room.Area == a {
+				t.Fatalf("alice is still in %s", alice.Room.ID)
+			}
+			for range interval + 60*10 {
+				w.Tick()
+			}
+			if n := census(t, w)["thornwick.walking_stick"]; n != tt.leftFor {
+				t.Errorf("%d sticks after an interval with the area empty, want %d", n, tt.leftFor)
+			}
+		})
 	}
 }

@@ -81,8 +81,13 @@ func carried(items []*Item) []*Item {
 }
 
 // Equipped is what p uses in slot, nil if nothing.
-func (p *Player) Equipped(slot string) *Item {
-	for _, it := range p.Items {
+func (p *Player) Equipped(slot string) *Item { return equipped(p.Items, slot) }
+
+// Equipped is what m uses in slot, nil if nothing.
+func (m *Mobile) Equipped(slot string) *Item { return equipped(m.Items, slot) }
+
+func equipped(items []*Item, slot string) *Item {
+	for _, it := range items {
 		if it.Slot == slot {
 			return it
 		}
@@ -517,6 +522,7 @@ func getFrom(c *Ctx) bool {
 		c.Send(fmt.Sprintf("You get %s from %s.", it.Short(), bag.Short()))
 		p.Room.sendAbout(p, fmt.Sprintf("%s gets %s from %s.", p.Name, it.Short(), bag.Short()))
 		c.W.hook(it, "on_get", p)
+		c.W.pocket(p, it)
 	}
 	return true
 }

@@ -126,13 +126,26 @@ type ResetMode int8
 const (
 	ResetAlways ResetMode = iota // on its interval, players there or not
 	ResetEmpty                   // on its interval, only when no player is in the area
+	ResetNever                   // never: the area is populated once, when first loaded
 )
 
+var resetModeNames = [...]string{ResetAlways: "always", ResetEmpty: "empty", ResetNever: "never"}
+
 func (m ResetMode) String() string {
-	if m == ResetEmpty {
-		return "empty"
+	if m >= 0 && int(m) < len(resetModeNames) {
+		return resetModeNames[m]
 	}
 	return "always"
+}
+
+// ParseResetMode reads what String writes.
+func ParseResetMode(s string) (ResetMode, bool) {
+	for m, name := range resetModeNames {
+		if name == s {
+			return ResetMode(m), true
+		}
+	}
+	return 0, false
 }
 
 // RoomFlags change the rules in a room.
@@ -175,6 +188,9 @@ func (it *Item) Short() string {
 
 // Long is the line the item has in a room.
 func (it *Item) Long() string {
+	if it.Proto == coinsProto && it.Gold != 1 {
+		return capFirst(it.Name) + " lie here."
+	}
 	if it.Name != "" {
 		return capFirst(it.Name) + " lies here."
 	}

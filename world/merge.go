@@ -90,7 +90,7 @@ func (w *World) Merge(bp *Blueprint) MergeReport {
 		}
 	}
 	if len(newlyScripted) > 0 { // existing instances start their behaviour
-		for _, r := range w.rooms {
+		for _, r := range w.Rooms() { // area order, not the map's: on_spawn hooks may roll dice
 			for _, m := range r.Mobs {
 				if newlyScripted[m.Proto] {
 					w.cfg.Scripts.Spawned(m)

@@ -10,10 +10,19 @@ type Area struct {
 	ID, Name, Author string
 	Rooms            []*Room
 	// Reset is how often the area respawns what is missing from its rooms'
-	// spawn lists; 0 never does.
+	// spawn lists; 0 never does, whatever ResetMode says.
 	Reset     time.Duration
 	ResetMode ResetMode
 	nextReset uint64 // tick of the next reset
+}
+
+// Mode is when the area resets: ResetNever also for an interval of 0
+// (an area file's "reset: never"), so the two ways of saying it agree.
+func (a *Area) Mode() ResetMode {
+	if a.Reset <= 0 {
+		return ResetNever
+	}
+	return a.ResetMode
 }
 
 // Room is a place. Its contents are owned by the world and change only
@@ -117,6 +126,7 @@ type Item struct {
 	Slot  string  // where its holder wears it, "" if carried
 	Items []*Item // a container's contents
 	Name  string  // this one's own short description, "" for its prototype's (a corpse's "the corpse of ...")
+	Gold  int     // a pile of coins (CoinsProto): how many; whoever picks it up pockets them
 	decay uint64  // tick at which it crumbles away, 0 for never
 	in    Holder  // where it is: exactly one place
 	seq   uint64  // when it arrived there: orders a holder's items
@@ -148,9 +158,13 @@ type MobProto struct {
 	Level      int  // 1 and up: hit points, damage and experience follow from it
 	Damage     Dice // its bare-handed blow; "" for what its level gives
 	Armor      int
-	Gold       int  // carried, left on its corpse
+	Gold       int  // carried, left on its corpse as coins
 	Aggressive bool // attacks players on sight
 	Shop       *Shop
+	// Items are the item prototypes each NPC made from it is spawned
+	// with: worn or wielded where their slot is free, carried otherwise,
+	// and left on its corpse.
+	Items []string
 }
 
 // Mobile is a non-player character.
@@ -204,7 +218,15 @@ type Player struct {
 	following *Player         // whom this player walks after; nil for no one
 	group     *Group          // the group this player is in; nil for none
 	Muted     map[string]bool // channel name -> turned off; not saved
+	// colorAsked: the player typed a colour setting in this session, so it
+	// applies even on a screen reader, where a saved one does not.
+	colorAsked bool
 }
+
+// ColorAsked reports whether p chose its colour setting in this session
+// (not only from its saved preferences): a screen reader gets colour only
+// then.
+func (p *Player) ColorAsked() bool { return p.colorAsked }
 
 // Key is the case-folded name that identifies the character.
 func (p *Player) Key() string { return strings.ToLower(p.Name) }

@@ -507,8 +507,11 @@ func cmdResets(c *Ctx) {
 }
 
 func resetText(a *Area) string {
-	if a.Reset == 0 {
+	switch a.Mode() {
+	case ResetNever:
 		return "never"
+	case ResetEmpty:
+		return a.Reset.String() + " when empty"
 	}
 	return a.Reset.String()
 }
@@ -689,7 +692,7 @@ func (w *World) SetBehaviour(target Scripted, script string) {
 		old := t.Proto.Script
 		t.Proto.Script = script
 		area = w.protoArea(t.Proto.ID)
-		for _, r := range w.rooms {
+		for _, r := range w.Rooms() { // area order, not the map's: hooks may roll dice
 			for _, m := range r.Mobs {
 				if m.Proto == t.Proto {
 					if old != "" {

@@ -56,6 +56,7 @@ type ItemRecord struct {
 	Spawn  string // the spawn slot that made it, "" if none
 	Slot   string // where its holder wears it, "" if carried
 	Name   string // its own name, "" for its prototype's
+	Gold   int    // a pile of coins: how many
 }
 
 // MobRecord is the saved form of one NPC.
@@ -304,7 +305,7 @@ func (w *World) TouchAll() {
 }
 
 func (it *Item) record() ItemRecord {
-	rec := ItemRecord{ID: it.ID, Proto: it.Proto.ID, Seq: it.seq, Spawn: it.spawn, Slot: it.Slot, Name: it.Name}
+	rec := ItemRecord{ID: it.ID, Proto: it.Proto.ID, Seq: it.seq, Spawn: it.spawn, Slot: it.Slot, Name: it.Name, Gold: it.Gold}
 	switch h := it.in.(type) {
 	case *Item:
 		rec.Kind, rec.Holder = InItem, strconv.FormatUint(h.ID, 10)
@@ -440,7 +441,7 @@ func (w *World) restoreItems(recs []ItemRecord, holders map[string]Holder) []*It
 				w.goneItems = append(w.goneItems, ir.ID)
 				continue
 			}
-			it := &Item{ID: ir.ID, Proto: proto, in: h, seq: ir.Seq, spawn: ir.Spawn, Slot: ir.Slot, Name: ir.Name}
+			it := &Item{ID: ir.ID, Proto: proto, in: h, seq: ir.Seq, spawn: ir.Spawn, Slot: ir.Slot, Name: ir.Name, Gold: ir.Gold}
 			if proto == corpseProto { // its time starts again
 				it.decay = w.tick + w.ticks(DefaultUserCorpseLife)
 				w.corpses = append(w.corpses, it)

@@ -117,6 +117,7 @@ func cmdColor(c *Ctx) {
 		return
 	}
 	c.P.Prefs.Color = arg
+	c.P.colorAsked = true
 	c.W.touch(c.P)
 	if arg == "" {
 		arg = "auto"

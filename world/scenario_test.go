@@ -29,6 +29,8 @@ import (
 //	tick [N]               N pulses pass (default 1)
 //	departed NAME          NAME has left the world and was handed to the host
 //	carrying NAME N        NAME carries N items
+//	count PROTO N          N items of prototype PROTO are in the world
+//	                       (rooms, containers, NPCs, players in the world)
 //
 // Blank lines and lines starting with # are ignored.
 func TestScenarios(t *testing.T) {
@@ -167,6 +169,20 @@ func runScenario(t *testing.T, file string) {
 			n, _ := strconv.Atoi(text)
 			if got := len(player().Items); got != n {
 				t.Fatalf("%s: %s carries %d items, want %d", where, who, got, n)
+			}
+		case "count":
+			n, err := strconv.Atoi(text)
+			if err != nil {
+				t.Fatalf("%s: count %s: %v", where, who, err)
+			}
+			got := 0
+			for _, it := range w.Items() {
+				if it.Proto.ID == who {
+					got++
+				}
+			}
+			if got != n {
+				t.Fatalf("%s: %d items of %s in the world, want %d", where, got, who, n)
 			}
 		default:
 			t.Fatalf("%s: unknown step %q", where, op)

@@ -105,6 +105,10 @@ type World struct {
 	commands *commandTable
 
 	players map[string]*Player // by Key, including link-dead ones
+	// ordered is players sorted by Key, nil when it must be rebuilt: rules
+	// that draw random numbers for each player walk it, not the map, whose
+	// order Go varies from run to run, so a seeded world replays exactly.
+	ordered []*Player
 	tick    uint64
 	nextID  uint64 // the last id given to an item or NPC
 	nextSeq uint64 // the last arrival order given to an item
@@ -171,6 +175,7 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 		w.recall = r
 	}
 	w.items[CorpseProto] = corpseProto
+	w.items[CoinsProto] = coinsProto
 	populated := make(map[string]bool)
 	if cfg.Restore != nil {
 		w.restore(cfg.Restore)
@@ -207,10 +212,26 @@ func (w *World) spawnMob(r *Room, proto, slot string) (*Mobile, error) {
 	}
 	r.Mobs = append(r.Mobs, m)
 	w.touchMob(m)
+	w.outfit(m)
 	if p.Script != "" {
 		w.cfg.Scripts.Spawned(m)
 	}
 	return m, nil
+}
+
+// outfit gives a new NPC its prototype's items, wearing or wielding each
+// whose slot is still free. They are its own, tied to no reset slot: they
+// come back when the NPC does.
+func (w *World) outfit(m *Mobile) {
+	for _, id := range m.Proto.Items {
+		it, err := w.spawnItem(m, id, "")
+		if err != nil {
+			continue // the loader checked them; one deleted since is skipped
+		}
+		if slot := it.Proto.Slot; slot != "" && m.Equipped(slot) == nil {
+			it.Slot = slot
+		}
+	}
 }
 
 // RemoveMob takes a mobile, and what it carries, out of the world.
@@ -320,6 +341,16 @@ func (w *World) Players() []*Player {
 	return ps
 }
 
+// byKey is everyone in the world in a stable order (by Key). The slice is
+// shared: callers must not change it, and must not keep it across a login
+// or a departure.
+func (w *World) byKey() []*Player {
+	if w.ordered == nil && len(w.players) > 0 {
+		w.ordered = slices.SortedFunc(maps.Values(w.players), func(a, b *Player) int { return strings.Compare(a.Key(), b.Key()) })
+	}
+	return w.ordered
+}
+
 // NotifyStaff tells every builder and admin in the world.
 func (w *World) NotifyStaff(text string) {
 	for _, p := range w.players {
@@ -338,15 +369,15 @@ func (w *World) Tick() {
 	w.cfg.Scripts.Tick(w)
 	w.gameTick()
 	for _, a := range w.areas {
-		if a.Reset > 0 && w.tick >= a.nextReset {
-			if a.ResetMode == ResetEmpty && w.occupied(a) {
+		if a.Mode() != ResetNever && w.tick >= a.nextReset {
+			if a.Mode() == ResetEmpty && w.occupied(a) {
 				a.nextReset = w.tick + w.ticks(time.Minute) // try again when they may have gone
 				continue
 			}
 			w.resetArea(a) // prototypes were checked at load; a vanished one is skipped
 		}
 	}
-	for _, p := range w.players {
+	for _, p := range w.byKey() {
 		if p.link == nil && w.tick-p.linkDeadTick >= w.cfg.LinkDeadTicks {
 			p.Room.sendAbout(p, fmt.Sprintf("%s's body fades from the world.", p.Name))
 			w.depart(p, "link-dead too long")
@@ -449,6 +480,7 @@ func (w *World) enter(rec PlayerRecord, link Link, arriving string) *Player {
 		p.Gold = max(p.Gold, StartingGold)
 	}
 	for _, it := range w.restoreItems(rec.Items, map[string]Holder{p.Key(): p}) {
+		w.unlinkSpawn(it) // it left the world with p once (quit, crash, crossing): its slot has refilled since
 		if it.Proto.Script != "" {
 			if data := rec.States[it.ID]; data != nil {
 				w.cfg.Scripts.LoadState(it, data)
@@ -461,6 +493,7 @@ func (w *World) enter(rec PlayerRecord, link Link, arriving string) *Player {
 		room = w.start
 	}
 	w.players[p.Key()] = p
+	w.ordered = nil
 	room.send(arriving, nil)
 	w.place(p, room)
 	w.look(p)
@@ -483,6 +516,7 @@ func (w *World) Disconnect(p *Player, link Link) {
 // state to save, with the script state of what it carries. The character's
 // row and its items' rows go into the next snapshot.
 func (w *World) Remove(p *Player) PlayerRecord {
+	eachItem(p.Items, w.unlinkSpawn) // theirs now: their slots may refill
 	rec := p.Record()
 	var carried []*Item
 	eachItem(p.Items, func(it *Item) { carried = append(carried, it) })
@@ -502,6 +536,7 @@ func (w *World) Remove(p *Player) PlayerRecord {
 	}
 	w.unplace(p)
 	delete(w.players, p.Key())
+	w.ordered = nil
 	w.touch(p) // the snapshot writes its last state
 	return rec
 }

@@ -140,6 +140,8 @@ var migrations = []string{
 	ALTER TABLE mobs ADD COLUMN stock TEXT NOT NULL DEFAULT '{}';   -- JSON: a shopkeeper's stock by item prototype`,
 	// 7: handoffs between shards.
 	`ALTER TABLE characters ADD COLUMN residence TEXT NOT NULL DEFAULT ''; -- '' = lives here; otherwise JSON {"state":"leaving"|"arriving"|"away","peer":"<shard>","id":"<handoff id>"}`,
+	// 8: a pile of coins (an NPC's gold on its corpse) is an item with an amount.
+	`ALTER TABLE items ADD COLUMN gold INTEGER NOT NULL DEFAULT 0; -- coins: how many; 0 for any other item`,
 }
 
 // SchemaVersion is the version this binary writes.
@@ -287,7 +289,7 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 	}
 	// What the character carries, and what that holds, however deep.
 	rows, err := s.db.QueryContext(ctx, carried+`
-		SELECT i.id, i.proto, i.holder_kind, i.holder, i.seq, i.spawn, i.slot, i.name, s.state FROM items i JOIN carried USING (id)
+		SELECT i.id, i.proto, i.holder_kind, i.holder, i.seq, i.spawn, i.slot, i.name, i.gold, s.state FROM items i JOIN carried USING (id)
 		LEFT JOIN script_state s ON s.entity = 'item:' || i.id
 		ORDER BY i.seq`, key)
 	if err != nil {
@@ -298,7 +300,7 @@ func (s *Store) Character(ctx context.Context, name string) (*Character, error) 
 		var it world.ItemRecord
 		var kind string
 		var state sql.NullString
-		if err := rows.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &it.Name, &state); err != nil {
+		if err := rows.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &it.Name, &it.Gold, &state); err != nil {
 			return nil, fmt.Errorf("load character %s: items: %w", name, err)
 		}
 		it.Kind, _ = world.ParseHolderKind(kind)

@@ -58,9 +58,9 @@ func (p *stmts) close() {
 }
 
 // upsertItem writes an item whole, whether it exists or not.
-const upsertItem = `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn, slot, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+const upsertItem = `INSERT INTO items (id, proto, holder_kind, holder, seq, spawn, slot, name, gold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET proto = excluded.proto, holder_kind = excluded.holder_kind,
-			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn, slot = excluded.slot, name = excluded.name`
+			holder = excluded.holder, seq = excluded.seq, spawn = excluded.spawn, slot = excluded.slot, name = excluded.name, gold = excluded.gold`
 
 func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 	now := time.Now().Unix()
@@ -89,7 +89,7 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 			return ps.err
 		}
 		for _, it := range d.Items {
-			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot, it.Name); err != nil {
+			if _, err := st.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot, it.Name, it.Gold); err != nil {
 				return fmt.Errorf("item %d: %w", it.ID, err)
 			}
 		}
@@ -261,7 +261,7 @@ func arrive(ctx context.Context, tx *sql.Tx, ps *stmts, m world.CharacterMove, n
 		return ps.err
 	}
 	for _, it := range r.Items {
-		if _, err := item.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot, it.Name); err != nil {
+		if _, err := item.ExecContext(ctx, int64(it.ID), it.Proto, it.Kind.String(), it.Holder, int64(it.Seq), it.Spawn, it.Slot, it.Name, it.Gold); err != nil {
 			return fmt.Errorf("item %d: %w", it.ID, err)
 		}
 		entity := "item:" + strconv.FormatUint(it.ID, 10)
@@ -418,10 +418,10 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 	err = each(ctx, tx, `WITH RECURSIVE carried(id) AS (
 			SELECT id FROM items WHERE holder_kind = 'player'
 			UNION SELECT i.id FROM items i JOIN carried c ON i.holder_kind = 'item' AND i.holder = CAST(c.id AS TEXT))
-		SELECT id, proto, holder_kind, holder, seq, spawn, slot, name FROM items WHERE id NOT IN (SELECT id FROM carried)`, func(r *sql.Rows) error {
+		SELECT id, proto, holder_kind, holder, seq, spawn, slot, name, gold FROM items WHERE id NOT IN (SELECT id FROM carried)`, func(r *sql.Rows) error {
 		var it world.ItemRecord
 		var kind string
-		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &it.Name); err != nil {
+		if err := r.Scan(&it.ID, &it.Proto, &kind, &it.Holder, &it.Seq, &it.Spawn, &it.Slot, &it.Name, &it.Gold); err != nil {
 			return err
 		}
 		var ok bool

@@ -173,3 +173,26 @@ func TestReadOnlyRefusesOtherVersions(t *testing.T) {
 	}
 	ro.Close()
 }
+
+// A pile of coins keeps its amount (schema 8: items.gold).
+func TestCoinsKeepTheirAmount(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "w.db"))
+	d := &world.Delta{Items: []world.ItemRecord{
+		{ID: 1, Proto: world.CorpseProto, Kind: world.InRoom, Holder: "a.square", Seq: 1, Name: "the corpse of a wolf"},
+		{ID: 2, Proto: world.CoinsProto, Kind: world.InItem, Holder: "1", Seq: 2, Name: "60 gold coins", Gold: 60},
+	}, NextID: 2, NextSeq: 2}
+	if err := s.SaveDelta(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range snap.Items {
+		if it.ID == 2 && it.Gold == 60 {
+			return
+		}
+	}
+	t.Errorf("the coins came back as %+v", snap.Items)
+}

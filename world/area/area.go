@@ -216,12 +216,11 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 	}
 
 	if n := f["reset_mode"]; n != nil {
-		switch v := text(file, n, errs); v.value {
-		case "always":
-		case "empty":
-			def.resetMode = world.ResetEmpty
-		default:
-			errs.add(file, v.line, fmt.Sprintf("reset_mode must be always or empty, not %q", v.value))
+		v := text(file, n, errs)
+		if m, ok := world.ParseResetMode(v.value); ok {
+			def.resetMode = m
+		} else {
+			errs.add(file, v.line, fmt.Sprintf("reset_mode must be always, empty or never, not %q", v.value))
 		}
 	}
 
@@ -245,7 +244,7 @@ func parseArea(file string, data []byte, errs *errorList) *areaDef {
 		def.rooms = append(def.rooms, r)
 	})
 	def.items = parseProtos(file, f["items"], errs, "item", "fixed", "slot", "damage", "armor", "bonus", "weight", "value", "capacity")
-	def.mobs = parseProtos(file, f["mobs"], errs, "mob", "level", "damage", "armor", "gold", "aggressive", "shop")
+	def.mobs = parseProtos(file, f["mobs"], errs, "mob", "level", "damage", "armor", "gold", "aggressive", "shop", "items")
 	return def
 }
 

@@ -67,7 +67,8 @@ rooms:
 		{"level too high", "area: town\nrooms:\n  square:\n    name: S\nmobs:\n  god:\n    short: a god\n    keywords: [god]\n    level: 1000\n", `areas/town.yaml:9: level must be a whole number from 1 to 100`},
 		{"shop sells nothing real", "area: town\nrooms:\n  square:\n    name: S\nmobs:\n  smith:\n    short: a smith\n    keywords: [smith]\n    shop: {sells: {unicorn: 1}}\n", `the shop sells "unicorn", which is not an item prototype`},
 		{"bad room flag", "area: town\nrooms:\n  square:\n    name: S\n    flags: [bouncy]\n", `areas/town.yaml:5: "bouncy" is not a room flag`},
-		{"bad reset mode", "area: town\nreset_mode: sometimes\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset_mode must be always or empty`},
+		{"NPC carries an unknown item", "area: town\nrooms:\n  square:\n    name: S\nmobs:\n  guard:\n    short: a guard\n    items: [nothing]\n", `areas/town.yaml:8: the NPC carries "nothing", which is not an item prototype`},
+		{"bad reset mode", "area: town\nreset_mode: sometimes\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset_mode must be always, empty or never`},
 		{"reset without unit", "area: town\nreset: 10\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset must be a duration of at least a second`},
 		{"negative reset", "area: town\nreset: -5m\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2: reset must be a duration`},
 		{"reset as a list", "area: town\nreset: [1m]\nrooms:\n  square:\n    name: S\n", `areas/town.yaml:2:`},
@@ -185,6 +186,40 @@ func TestResetIntervals(t *testing.T) {
 		}
 		if got := bp.Areas[0].Reset.String(); got != want {
 			t.Errorf("%q: reset %s, want %s", src, got, want)
+		}
+	}
+}
+
+func TestResetModes(t *testing.T) {
+	for src, want := range map[string]world.ResetMode{
+		"":                                  world.ResetAlways,
+		"reset_mode: always\n":              world.ResetAlways,
+		"reset_mode: empty\n":               world.ResetEmpty,
+		"reset_mode: never\n":               world.ResetNever,
+		"reset: never\n":                    world.ResetNever,
+		"reset: never\nreset_mode: empty\n": world.ResetNever, // no interval: nothing to wait for
+	} {
+		fsys := fstest.MapFS{
+			"world.yaml":      {Data: []byte(worldFile)},
+			"areas/town.yaml": {Data: []byte("area: town\n" + src + "rooms:\n  square:\n    name: S\n")},
+		}
+		bp, err := Load(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bp.Areas[0].Mode(); got != want {
+			t.Errorf("%q: mode %s, want %s", src, got, want)
+		}
+		out, err := Marshal(bp.Areas[0], bp.Items, bp.Mobs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys["areas/town.yaml"] = &fstest.MapFile{Data: out}
+		if bp, err = Load(fsys); err != nil {
+			t.Fatalf("%q: the export does not load: %v\n%s", src, err, out)
+		}
+		if got := bp.Areas[0].Mode(); got != want {
+			t.Errorf("%q: mode %s after an export, want %s:\n%s", src, got, want, out)
 		}
 	}
 }

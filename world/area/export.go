@@ -126,8 +126,8 @@ func (m *marshaller) file() *yaml.Node {
 		add(root, "author", m.text(a.Author, "author"))
 	}
 	add(root, "reset", m.reset(a.Reset))
-	if a.ResetMode == world.ResetEmpty {
-		add(root, "reset_mode", scalar("empty"))
+	if a.ResetMode != world.ResetAlways {
+		add(root, "reset_mode", scalar(a.ResetMode.String()))
 	}
 
 	// Every room key first: exits may lead to rooms further down the list.
@@ -359,6 +359,13 @@ func (m *marshaller) mob(id string, p *world.MobProto) *yaml.Node {
 	num(n, "gold", p.Gold)
 	if p.Aggressive {
 		add(n, "aggressive", yes())
+	}
+	if len(p.Items) > 0 {
+		items := flowSeq()
+		for _, item := range p.Items {
+			items.Content = append(items.Content, scalar(m.ref(item, "item", "mob "+id+" items")))
+		}
+		add(n, "items", items)
 	}
 	if p.Shop != nil {
 		shop := mapping()

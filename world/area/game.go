@@ -77,6 +77,14 @@ func mobGame(file, area string, f map[string]*yaml.Node, p *world.MobProto, item
 	p.Armor = number(file, f["armor"], "armor", -100, 100, errs)
 	p.Gold = number(file, f["gold"], "gold", 0, 10000000, errs)
 	p.Aggressive = flag(file, f["aggressive"], "aggressive", errs)
+	for _, ref := range list(file, f["items"], errs) {
+		id := world.Qualify(area, ref.value)
+		if items[id] == nil {
+			errs.add(file, ref.line, fmt.Sprintf("the NPC carries %q, which is not an item prototype", ref.value))
+			continue
+		}
+		p.Items = append(p.Items, id)
+	}
 	n := f["shop"]
 	if n == nil {
 		return
