@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +30,8 @@ type bot struct {
 	name  string // login name, lower case
 	score []byte // the first line of score's answer starts with this: "Botaaaa, "
 	rng   *rand.Rand
-	conn  net.Conn
+	conn  net.Conn  // the TCP connection (under SSH's, with -ssh)
+	w     io.Writer // where commands go: conn, or the SSH session's input
 	// unhook cancels the hook that closes conn when the run ends.
 	unhook func() bool
 	timer  *time.Timer
@@ -38,6 +41,10 @@ type bot struct {
 	seq   int    // counts say and chat tokens
 	stuck bool   // resync failed: send nothing more
 	in    bool   // logged in; set before ready.Done, so the runner may read it after ready.Wait
+
+	// dialogue is set while an SSH bot answers the creation dialogue:
+	// its reader then ends a line at a prompt (see lineReader.prompts).
+	dialogue atomic.Bool
 
 	ans        chan outcome  // capacity 1; holds a value only while the driver has not taken it
 	readerDone chan struct{} // closed when the connection has ended
@@ -76,11 +83,7 @@ func (b *bot) run() {
 	defer r.all.Done()
 	readyDone, measuredDone := false, false
 	defer func() {
-		if b.conn != nil {
-			b.unhook()
-			b.conn.Close()
-			<-b.readerDone
-		}
+		b.hangUp()
 		if !readyDone {
 			r.ready.Done()
 		}
@@ -117,22 +120,45 @@ func (b *bot) run() {
 	}
 }
 
+// dial opens the TCP connection, closed when the run ends.
+func (b *bot) dial(deadline time.Time) bool {
+	ctx, cancel := context.WithDeadline(b.r.connCtx, deadline)
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", b.r.addr)
+	cancel()
+	if err != nil {
+		b.r.loginFailed("dial: " + lastPart(err.Error()))
+		return false
+	}
+	b.conn, b.w = conn, conn
+	b.unhook = context.AfterFunc(b.r.connCtx, func() { conn.Close() })
+	return true
+}
+
+// hangUp closes the connection, if there is one, and waits for its
+// reader.
+func (b *bot) hangUp() {
+	if b.conn == nil {
+		return
+	}
+	b.unhook()
+	b.conn.Close()
+	<-b.readerDone
+	b.conn, b.w = nil, nil
+}
+
 // login dials and logs in: create first, connect if the name is taken, so
 // a rerun against the same database finds its characters.
 func (b *bot) login() bool {
+	if b.r.cfg.SSH {
+		return b.loginSSH()
+	}
 	r := b.r
 	start := time.Now()
 	deadline := start.Add(r.cfg.LoginTimeout)
-	ctx, cancel := context.WithDeadline(r.connCtx, deadline)
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", r.addr)
-	cancel()
-	if err != nil {
-		r.loginFailed("dial: " + lastPart(err.Error()))
+	if !b.dial(deadline) {
 		return false
 	}
-	b.conn = conn
-	b.unhook = context.AfterFunc(r.connCtx, func() { conn.Close() })
-	go b.read(newLineReader(conn, readSize, maxLine))
+	go b.read(newLineReader(b.conn, readSize, maxLine), b.readerDone)
 
 	verb := "create"
 	for {
@@ -357,10 +383,16 @@ func (b *bot) request(want expectation, timeout time.Duration) outcome {
 	b.welcomed = false
 	b.sentAt = time.Now()
 	b.mu.Unlock()
-	if _, err := b.conn.Write(b.out); err != nil {
+	if _, err := b.w.Write(b.out); err != nil {
 		b.cancelWant()
 		return b.ended()
 	}
+	return b.await(timeout)
+}
+
+// await waits up to timeout for the reader's verdict on the awaited
+// answer.
+func (b *bot) await(timeout time.Duration) outcome {
 	if timeout <= 0 {
 		timeout = 1
 	}
@@ -414,8 +446,8 @@ func (b *bot) rtt() time.Duration {
 }
 
 // read is the reader goroutine: it reads until the connection ends.
-func (b *bot) read(lr *lineReader) {
-	defer close(b.readerDone)
+func (b *bot) read(lr *lineReader, done chan struct{}) {
+	defer close(done)
 	for {
 		line, err := lr.next()
 		if err != nil {
@@ -448,6 +480,9 @@ func (b *bot) judge(line []byte) {
 		var welcome bool
 		o, welcome = loginLine(line, b.welcomed)
 		b.welcomed = b.welcomed || welcome
+		if welcome {
+			b.dialogue.Store(false) // the room display follows: no prompts to find in it
+		}
 	case expLocation:
 		if len(line) > len(locationPrefix) && string(line[:len(locationPrefix)]) == string(locationPrefix) {
 			b.room = string(line[len(locationPrefix):])

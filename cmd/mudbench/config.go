@@ -42,7 +42,8 @@ const startRoom = "Thornwick Square"
 
 // Config is one benchmark run. main fills it from flags; tests build it.
 type Config struct {
-	Addr         string        // telnet address; must be loopback
+	Addr         string        // telnet address, or SSH with SSH set; must be loopback
+	SSH          bool          // bots connect over SSH (no PTY) instead of telnet
 	Bots         int           // connections to open
 	Ramp         float64       // connections opened per second
 	Rate         float64       // commands per second per bot

@@ -16,6 +16,13 @@ const (
 	outTimeout          // no answer in time
 	outClosed           // the connection ended
 	outStopped          // the run is ending
+
+	// The SSH creation dialogue's questions (user "new").
+	outAskCreate   // "... Create a new character named X? (yes/no) "
+	outAskPassword // "Choose a password for X ...: "
+	outAskAgain    // "Type the password again: "
+	outAskExisting // "Password: ": the name exists
+	outSSHAuth     // the SSH handshake refused the name and password
 )
 
 var outcomeNames = [...]string{
@@ -28,6 +35,12 @@ var outcomeNames = [...]string{
 	outTimeout:  "timed out",
 	outClosed:   "connection closed",
 	outStopped:  "stopped",
+
+	outAskCreate:   "asked to create",
+	outAskPassword: "asked for a password",
+	outAskAgain:    "asked for the password again",
+	outAskExisting: "name taken",
+	outSSHAuth:     "ssh: wrong password or refused",
 }
 
 func (o outcome) String() string { return outcomeNames[o] }
@@ -72,7 +85,37 @@ var (
 	tooMany     = []byte("Too many failed logins")
 	// The server's complaints about a name or password it will not take.
 	badLogin = [][]byte{[]byte("A name has "), []byte(" is reserved"), []byte("That password is too ")}
+
+	// The creation dialogue's questions, as SSH delivers them: prompts
+	// that end a partial line (see lineReader.prompts).
+	askCreate   = []byte("(yes/no) ")
+	askPassword = []byte("Choose a password for ")
+	askAgain    = []byte("Type the password again: ")
+	askExisting = []byte("Password: ")
 )
+
+// isPrompt reports whether an unfinished line is one of the dialogue's
+// questions (or the Name: prompt), all of which end in ": " or "(yes/no) ".
+func isPrompt(partial []byte) bool {
+	return bytes.HasSuffix(partial, []byte(": ")) || bytes.HasSuffix(partial, askCreate)
+}
+
+// dialogueLine judges a line of the SSH creation dialogue; several
+// prompts may share a line if they came in one read, so the last question
+// on the line is the one asked.
+func dialogueLine(line []byte) outcome {
+	switch {
+	case bytes.HasSuffix(line, askAgain):
+		return outAskAgain
+	case bytes.HasSuffix(line, askExisting):
+		return outAskExisting
+	case bytes.HasSuffix(line, askCreate):
+		return outAskCreate
+	case bytes.Contains(line, askPassword) && bytes.HasSuffix(line, []byte(": ")):
+		return outAskPassword
+	}
+	return outNone
+}
 
 // matches reports whether line is the awaited command answer.
 func (e *expectation) matches(line []byte) bool {
@@ -91,6 +134,11 @@ func (e *expectation) matches(line []byte) bool {
 // the room display that follows, ended by its Exits: line, completes the
 // login.
 func loginLine(line []byte, welcomed bool) (o outcome, welcome bool) {
+	if !welcomed {
+		if o := dialogueLine(line); o != outNone {
+			return o, false
+		}
+	}
 	switch {
 	case bytes.HasPrefix(line, welcomeNew), bytes.HasPrefix(line, welcomeBack):
 		return outNone, true

@@ -14,6 +14,7 @@ import (
 // Result is what a run measured; -json prints it as one object.
 type Result struct {
 	Addr     string  `json:"addr"`
+	Protocol string  `json:"protocol"` // telnet or ssh
 	Workload string  `json:"workload"`
 	Bots     int     `json:"bots"`
 	Ramp     float64 `json:"ramp_per_s"`
@@ -57,6 +58,7 @@ type kindResult struct {
 func newResult(cfg Config, addr string) *Result {
 	return &Result{
 		Addr:     addr,
+		Protocol: protocolName(cfg.SSH),
 		Workload: cfg.Workload,
 		Bots:     cfg.Bots,
 		Ramp:     cfg.Ramp,
@@ -66,6 +68,13 @@ func newResult(cfg Config, addr string) *Result {
 		Mix:      mixString(cfg.Mix),
 		Seed:     cfg.Seed,
 	}
+}
+
+func protocolName(ssh bool) string {
+	if ssh {
+		return "ssh"
+	}
+	return "telnet"
 }
 
 func (res *Result) warn(format string, args ...any) {
@@ -132,7 +141,7 @@ func (res *Result) writeTable(w io.Writer) error {
 	if res.Mix != "" {
 		fmt.Fprintf(&b, "  mix %s", res.Mix)
 	}
-	fmt.Fprintf(&b, "  (%s)\n", res.Addr)
+	fmt.Fprintf(&b, "  (%s %s)\n", res.Protocol, res.Addr)
 
 	fmt.Fprintf(&b, "connections held   %d / %d   login failures %d", res.Held, res.Bots, res.LoginFailures)
 	if len(res.LoginFailureReasons) > 0 {

@@ -27,6 +27,7 @@ func startEngine(t *testing.T) *engine.Server {
 	t.Helper()
 	srv, err := engine.New(engine.Config{
 		TelnetAddr: "127.0.0.1:0",
+		SSHAddr:    "127.0.0.1:0",
 		PprofAddr:  "127.0.0.1:0",
 		DBPath:     filepath.Join(t.TempDir(), "b.db"),
 		World:      data.FS,
@@ -76,7 +77,18 @@ func checkFor(t *testing.T, d time.Duration, f func() error) {
 
 func TestRunAgainstServer(t *testing.T) {
 	srv := startEngine(t)
-	addr := srv.TelnetAddr().String()
+	runAgainst(t, srv, srv.TelnetAddr().String(), false)
+}
+
+// TestRunAgainstServerSSH is the same runs over SSH: the first two create
+// their characters through the "new" user's dialogue, the idle run finds
+// them taken and logs in as each character with its password.
+func TestRunAgainstServerSSH(t *testing.T) {
+	srv := startEngine(t)
+	runAgainst(t, srv, srv.SSHAddr().String(), true)
+}
+
+func runAgainst(t *testing.T, srv *engine.Server, addr string, overSSH bool) {
 	metrics := fmt.Sprintf("http://%s/debug/vars", srv.DebugAddr())
 	for _, tc := range []struct {
 		workload, prefix string
@@ -87,6 +99,7 @@ func TestRunAgainstServer(t *testing.T) {
 	} {
 		t.Run(tc.workload, func(t *testing.T) {
 			cfg := testRunConfig(addr, tc.workload, tc.prefix)
+			cfg.SSH = overSSH
 			cfg.MetricsURL = metrics
 			res, err := Run(context.Background(), cfg)
 			if err != nil {
