@@ -52,7 +52,7 @@ const (
 	expNone     expectKind = iota // nothing awaited: lines are only read
 	expAnswer                     // a command's answer: see expectation
 	expLogin                      // the answer to create or connect
-	expLocation                   // score's "Location:" line, which names the room
+	expLocation                   // score's "You are standing, in Room (Area)." line
 )
 
 // expectation is the answer awaited. A command's answer is known by its
@@ -69,7 +69,8 @@ type expectation struct {
 // Lines the bot looks for.
 var (
 	exitsPrefix    = []byte("Exits:")
-	locationPrefix = []byte("Location: ")
+	locationPrefix = []byte("You are ")
+	locationIn     = []byte(", in ")
 	promptPrefix   = []byte("> ")
 
 	lookAnswers      = [][]byte{exitsPrefix}
@@ -77,6 +78,8 @@ var (
 	getAnswers       = [][]byte{[]byte("You get "), []byte("You see no "), []byte("There is nothing here you can take.")}
 	dropAnswers      = [][]byte{[]byte("You drop "), []byte("You are not carrying ")}
 	inventoryAnswers = [][]byte{[]byte("You are carrying")}
+	examineAnswers   = [][]byte{[]byte("You look yourself over.")}
+	whoAnswers       = [][]byte{[]byte("Players in ")}
 
 	welcomeNew  = []byte("Welcome, ")
 	welcomeBack = []byte("Welcome back, ")
@@ -157,6 +160,26 @@ func loginLine(line []byte, welcomed bool) (o outcome, welcome bool) {
 		}
 	}
 	return outNone, false
+}
+
+// parseLocation reads the room's name from score's position line, "You
+// are standing, in Thornwick Square (Thornwick Village). Wimpy 0.". ok is
+// false for any other line, and for one wrapped before the area, where the
+// name might be cut.
+func parseLocation(line []byte) (room string, ok bool) {
+	if !bytes.HasPrefix(line, locationPrefix) {
+		return "", false
+	}
+	i := bytes.Index(line, locationIn)
+	if i < 0 {
+		return "", false
+	}
+	rest := line[i+len(locationIn):]
+	j := bytes.LastIndex(rest, []byte(" ("))
+	if j <= 0 {
+		return "", false
+	}
+	return string(rest[:j]), true
 }
 
 // trimPrompt drops "> " prompts at the start of a line: when the server

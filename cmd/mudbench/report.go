@@ -43,6 +43,7 @@ type Result struct {
 	ByKind     []kindResult `json:"by_kind"`
 
 	Server   *serverFigures `json:"server,omitempty"`
+	Notes    []string       `json:"notes,omitempty"` // about how to read the figures
 	Warnings []string       `json:"warnings,omitempty"`
 	Aborted  string         `json:"aborted,omitempty"`
 }
@@ -114,6 +115,9 @@ func (res *Result) fill(r *runner, window time.Duration) {
 	}
 	if n := r.stuck.Load(); n > 0 {
 		res.warn("%d bots stopped sending: after a timeout, %d more in a row went unanswered", n, resyncTries)
+	}
+	if n := r.lookByExits.Load(); n > 0 {
+		res.warn("%d looks were timed to their Exits: line, not the room's name: score did not name the room before them", n)
 	}
 	if res.OutsideStart > 0 {
 		res.warn("crowd: %d bots were not in %s at login (characters saved elsewhere by an earlier run); use another -prefix or a fresh database", res.OutsideStart, startRoom)
@@ -187,6 +191,9 @@ func (res *Result) writeTable(w io.Writer) error {
 		if s.Error != "" {
 			fmt.Fprintf(&b, "server figures     %s\n", s.Error)
 		}
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
