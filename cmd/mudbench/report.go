@@ -181,9 +181,9 @@ func (res *Result) writeTable(w io.Writer) error {
 		}
 	}
 	if s := res.Server; s != nil {
-		fmt.Fprintf(&b, "server             commands/s %s  tick p50 %s p99 %s max %s  sessions %s  slow consumers %s  rss %s",
+		fmt.Fprintf(&b, "server             commands/s %s  tick p50 %s p99 %s max %s  sessions %s  slow consumers %s  outbox drops %s  rss %s",
 			optF(s.CommandsPerSec, num), optF(s.TickP50, fmtMs), optF(s.TickP99, fmtMs), optF(s.TickMax, fmtMs),
-			optI(s.Sessions), optU(s.SlowConsumers), optBytes(s.RSS))
+			optI(s.Sessions), optU(s.SlowConsumers), optU(s.OutboxDrops), optBytes(s.RSS))
 		if s.RSSPerSession != nil {
 			fmt.Fprintf(&b, " (%s/session)", fmtBytes(uint64(*s.RSSPerSession)))
 		}
