@@ -173,6 +173,11 @@ func TestClientThatReadsNothing(t *testing.T) {
 		bob.expect("You chat") // Bob reads; only the sleeper falls behind
 	}
 	bob.expect("Sleeper has lost their link.")
+	// What the sleeper's outbox held when it overflowed is counted as
+	// dropped, apart from the disconnect.
+	if st := srv.Stats(); st.OutboxDrops == 0 || st.SlowConsumers != 1 {
+		t.Errorf("outbox drops %d, slow consumers %d; want some drops and one disconnect", st.OutboxDrops, st.SlowConsumers)
+	}
 	bob.send("say still fine")
 	bob.expect(`You say, "still fine"`)
 	// The sleeper's outbox is dropped with it, not kept for a reader that

@@ -38,6 +38,12 @@ type outItem struct {
 	text string
 }
 
+// message reports whether the item is something to show (not a control
+// such as hiding input or closing), so counted when dropped.
+func (it outItem) message() bool {
+	return it.kind != outHide && it.kind != outShow && it.kind != outClose
+}
+
 // session is one connection. Its reader goroutine (run) logs the player in
 // and feeds lines to the engine. Output goes through the outbox: the engine
 // only appends to it, which is bounded, and a client that lets it overflow
@@ -54,13 +60,14 @@ type session struct {
 	created bool
 	log     *slog.Logger
 
-	mu       sync.Mutex
-	queue    []outItem
-	bytes    int
-	closed   bool           // no more output is accepted
-	flushing bool           // a flusher goroutine is running
-	kicked   bool           // on the loop's kick list
-	flushers sync.WaitGroup // the flusher, so run can wait for it
+	mu         sync.Mutex
+	queue      []outItem
+	bytes      int
+	closed     bool           // no more output is accepted
+	overflowed bool           // closed because the outbox was full: what is sent after is an outbox drop
+	flushing   bool           // a flusher goroutine is running
+	kicked     bool           // on the loop's kick list
+	flushers   sync.WaitGroup // the flusher, so run can wait for it
 
 	// credits bounds the lines this session has in flight to the engine.
 	credits chan struct{}
@@ -185,13 +192,24 @@ func (s *session) prompt(text string) { s.push(outItem{outPrompt, text}, true) }
 func (s *session) push(it outItem, now bool) {
 	s.mu.Lock()
 	if s.closed {
+		overflowed := s.overflowed
 		s.mu.Unlock()
+		if overflowed && it.message() {
+			s.srv.stats.outboxDrops.Add(1)
+		}
 		return
 	}
 	if s.bytes+len(it.text) > OutboxBytes && it.kind != outClose && it.kind != outHide && it.kind != outShow && it.kind != outPrompt {
-		s.closed = true
+		dropped := 1 // this one
+		for _, q := range s.queue {
+			if q.message() {
+				dropped++
+			}
+		}
+		s.closed, s.overflowed = true, true
 		s.queue = nil
 		s.mu.Unlock()
+		s.srv.stats.outboxDrops.Add(uint64(dropped))
 		s.srv.stats.slowConsumers.Add(1)
 		s.log.Warn("disconnecting slow consumer", "outbox_bytes", s.bytes)
 		s.door.Close()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -21,6 +22,10 @@ type stats struct {
 	stall         histogram // time the loop spends taking a snapshot
 	handoffs      histogram // characters handed to other shards: from freeze to the target's answer
 	slowConsumers atomic.Uint64
+	// outboxDrops counts messages lost to full outboxes: those queued
+	// when a session overflowed, the one that overflowed it, and any sent
+	// to it after (until the loop lets the character go).
+	outboxDrops   atomic.Uint64
 	sessions      atomic.Int64
 	players       atomic.Int64
 	logins        atomic.Uint64
@@ -32,6 +37,9 @@ type stats struct {
 	rate     [rateWindow + 1]uint64
 	rateSec  int64
 	rateHead int
+	// rateBits is the current commands/s (float64 bits), worked out by the
+	// loop each second so that any goroutine may read it.
+	rateBits atomic.Uint64
 }
 
 const rateWindow = 10 // seconds
@@ -43,15 +51,15 @@ func (st *stats) sample(now time.Time, players int) {
 		st.rateSec = sec
 		st.rateHead = (st.rateHead + 1) % len(st.rate)
 		st.rate[st.rateHead] = st.commands.Load()
+		newest := st.rate[st.rateHead]
+		oldest := st.rate[(st.rateHead+1)%len(st.rate)]
+		st.rateBits.Store(math.Float64bits(float64(newest-oldest) / rateWindow))
 	}
 }
 
-// commandRate is commands per second over the last rateWindow seconds.
-func (st *stats) commandRate() float64 {
-	newest := st.rate[st.rateHead]
-	oldest := st.rate[(st.rateHead+1)%len(st.rate)]
-	return float64(newest-oldest) / rateWindow
-}
+// commandRate is commands per second over the last rateWindow seconds;
+// any goroutine may call it.
+func (st *stats) commandRate() float64 { return math.Float64frombits(st.rateBits.Load()) }
 
 // Stats is a snapshot of the counters.
 type Stats struct {
@@ -60,7 +68,9 @@ type Stats struct {
 	TickP50       time.Duration
 	TickP99       time.Duration
 	TickMax       time.Duration
+	CommandRate   float64 // commands per second over the last rateWindow seconds
 	SlowConsumers uint64
+	OutboxDrops   uint64
 	Sessions      int64
 	Players       int64
 	Logins        uint64
@@ -79,7 +89,9 @@ func (s *Server) Stats() Stats {
 		TickP50:       s.stats.tick.quantile(0.5),
 		TickP99:       s.stats.tick.quantile(0.99),
 		TickMax:       time.Duration(s.stats.tick.max.Load()),
+		CommandRate:   s.stats.commandRate(),
 		SlowConsumers: s.stats.slowConsumers.Load(),
+		OutboxDrops:   s.stats.outboxDrops.Load(),
 		Sessions:      s.stats.sessions.Load(),
 		Players:       s.stats.players.Load(),
 		Logins:        s.stats.logins.Load(),
@@ -96,6 +108,7 @@ func (s *Server) Metrics() map[string]any {
 	return map[string]any{
 		"uptime_s":          int64(time.Since(s.stats.started).Seconds()),
 		"commands":          st.Commands,
+		"commands_per_s":    st.CommandRate,
 		"ticks":             st.Ticks,
 		"tick_buckets":      s.stats.tick.buckets(),
 		"tick_p50_ns":       st.TickP50.Nanoseconds(),
@@ -104,6 +117,7 @@ func (s *Server) Metrics() map[string]any {
 		"sessions":          st.Sessions,
 		"players":           st.Players,
 		"slow_consumers":    st.SlowConsumers,
+		"outbox_drops":      st.OutboxDrops,
 		"logins":            st.Logins,
 		"login_failures":    st.LoginFailures,
 		"heap_inuse_bytes":  ms.HeapInuse,
@@ -115,6 +129,7 @@ func (s *Server) Metrics() map[string]any {
 		"save_writes":       s.saver.writes.Load(),
 		"save_rows":         s.saver.rows.Load(),
 		"save_failures":     s.saver.failures.Load(),
+		"save_p50_ns":       s.saver.duration.quantile(0.5).Nanoseconds(),
 		"save_p99_ns":       s.saver.duration.quantile(0.99).Nanoseconds(),
 		"save_max_ns":       s.saver.duration.max.Load(),
 		"save_stall_p99_ns": s.stats.stall.quantile(0.99).Nanoseconds(),
@@ -151,7 +166,7 @@ func rss() uint64 {
 func (s *Server) statsCommand() *world.Command {
 	return &world.Command{
 		Name: "stats", MinRole: world.RoleAdmin, Usage: "stats",
-		Help: "Shows the server's figures: uptime, sessions, commands per second, tick durations, output drops, memory and goroutines.",
+		Help: "Shows the server's figures: uptime, sessions, commands per second, tick durations, output drops, saves, scripts, memory and goroutines.",
 		Run: func(c *world.Ctx) {
 			st := s.Stats()
 			var ms runtime.MemStats
@@ -161,24 +176,29 @@ func (s *Server) statsCommand() *world.Command {
 				"  sessions        %d (%d characters in the world)\n"+
 				"  commands        %d total, %.1f/s over the last %ds\n"+
 				"  tick            p50 %s  p99 %s  max %s  (%d ticks of %s)\n"+
-				"  slow consumers  %d disconnected\n"+
+				"  outbox drops    %d messages (full outboxes); %d slow consumers closed\n"+
 				"  logins          %d ok, %d failed\n"+
-				"  saves           %d writes, %d rows, %d failed; write p99 %s max %s; tick stall p99 %s max %s\n"+
+				"  saves           %d writes, %d rows, %d failed\n"+
+				"  save write      p99 %s  max %s  (off the loop)\n"+
+				"  save stall      p99 %s  max %s  (the loop taking a snapshot)\n"+
 				"  lua             %d calls, %d budget hits, %d errors, %d scripts\n"+
 				"  handoffs        %d out; p50 %s p99 %s\n"+
 				"  memory          heap %s in use, rss %s, %d goroutines, %d GCs",
 				time.Since(s.stats.started).Round(time.Second), st.Sessions, st.Players,
-				st.Commands, s.stats.commandRate(), rateWindow,
-				st.TickP50, st.TickP99, st.TickMax, st.Ticks, s.cfg.Tick,
-				st.SlowConsumers, st.Logins, st.LoginFailures,
+				st.Commands, st.CommandRate, rateWindow,
+				us(st.TickP50), us(st.TickP99), us(st.TickMax), st.Ticks, s.cfg.Tick,
+				st.OutboxDrops, st.SlowConsumers, st.Logins, st.LoginFailures,
 				s.saver.writes.Load(), s.saver.rows.Load(), s.saver.failures.Load(),
-				s.saver.duration.quantile(0.99), time.Duration(s.saver.duration.max.Load()),
-				s.stats.stall.quantile(0.99), time.Duration(s.stats.stall.max.Load()),
+				us(s.saver.duration.quantile(0.99)), us(time.Duration(s.saver.duration.max.Load())),
+				us(s.stats.stall.quantile(0.99)), us(time.Duration(s.stats.stall.max.Load())),
 				s.scripts.Calls(), s.scripts.BudgetHits(), s.scripts.Errors(), len(s.scripts.Scripts()),
 				s.stats.handoffs.count(), s.stats.handoffs.quantile(0.5), s.stats.handoffs.quantile(0.99),
 				mib(ms.HeapInuse), mib(rss()), runtime.NumGoroutine(), ms.NumGC))
 		},
 	}
 }
+
+// us rounds d to microseconds: finer is noise, and it keeps lines short.
+func us(d time.Duration) time.Duration { return d.Round(time.Microsecond) }
 
 func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -2,6 +2,7 @@ package world_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -32,6 +33,18 @@ func BenchmarkDispatch(b *testing.B) {
 	for b.Loop() {
 		w.Do(ps[0], "inventory")
 	}
+	reportRate(b, 1, "commands/s", "µs/command")
+}
+
+// reportRate reports the game's units: per seconds (perOp of them each
+// op) and microseconds each.
+func reportRate(b *testing.B, perOp int, rateUnit, usUnit string) {
+	n := float64(b.N) * float64(perOp)
+	if n == 0 || b.Elapsed() <= 0 {
+		return
+	}
+	b.ReportMetric(n/b.Elapsed().Seconds(), rateUnit)
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/n, usUnit)
 }
 
 // BenchmarkSayCrowd: say in a room of 100, delivered to each (as markup;
@@ -45,24 +58,79 @@ func BenchmarkSayCrowd(b *testing.B) {
 	b.ReportMetric(100, "deliveries/op")
 }
 
-// BenchmarkTick: one pulse with many NPCs in the world. NPCs have no
-// behaviour until scripting lands, so this is the loop's floor.
+// BenchmarkTick: one pulse with N wandering NPCs spread over the world
+// and 100 players in the start room. Each NPC steps through a random exit
+// once a second (a tenth of them each tick, at 10 ticks a second), as a
+// wanderer's heartbeat does, through the world's own move rules: room
+// lists, leave and arrive messages to whoever is there, on_leave and
+// on_enter checks. The wandering runs inside Tick as a behaviour host
+// (wanderers) in Go, so the figure is the world's per-NPC cost without
+// Lua's (engine/script's Tick10kNPCs has that). Regeneration and
+// aggression run on their own schedule within the same ticks.
 func BenchmarkTick(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("npcs=%d", n), func(b *testing.B) {
 			w, _, _ := benchWorld(b, 100)
+			rooms := w.Rooms()
+			wd := &wanderers{rng: rand.New(rand.NewPCG(1, 2)), every: 10}
 			for i := range n {
-				if _, err := w.SpawnMob(w.Start(), "thornwick.dog"); err != nil {
+				m, err := w.SpawnMob(rooms[i%len(rooms)], "thornwick.dog")
+				if err != nil {
 					b.Fatal(err, i)
 				}
+				wd.mobs = append(wd.mobs, m)
 			}
+			w.SetScripts(wd)
 			b.ReportAllocs()
 			for b.Loop() {
 				w.Tick()
 			}
+			if wd.moves == 0 {
+				b.Fatal("no NPC moved")
+			}
+			reportRate(b, 1, "ticks/s", "µs/tick")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/npc/tick")
+			b.ReportMetric(float64(wd.moves)/float64(b.N), "moves/tick")
 		})
 	}
 }
+
+// wanderers is a behaviour host that makes every NPC it holds wander: at
+// each tick, the NPCs whose turn it is (one in every) step through a
+// random exit. The rest of world.Scripts does nothing.
+type wanderers struct {
+	rng   *rand.Rand
+	mobs  []*world.Mobile
+	every int
+	moves int
+}
+
+func (h *wanderers) Tick(w *world.World) {
+	turn := int(w.Ticks() % uint64(h.every))
+	for i := turn; i < len(h.mobs); i += h.every {
+		m := h.mobs[i]
+		var open [world.NumDirs]world.Dir
+		k := 0
+		for d, ex := range m.Room.Exits {
+			if ex != nil {
+				open[k] = world.Dir(d)
+				k++
+			}
+		}
+		if k > 0 && w.MoveMob(m, open[h.rng.IntN(k)]) {
+			h.moves++
+		}
+	}
+}
+
+func (*wanderers) Hook(world.Scripted, string, ...any) bool              { return false }
+func (*wanderers) Has(world.Scripted, string) bool                       { return false }
+func (*wanderers) Number(world.Scripted, string, ...any) (float64, bool) { return 0, false }
+func (*wanderers) Spawned(world.Scripted)                                {}
+func (*wanderers) Removed(world.Scripted)                                {}
+func (*wanderers) SaveState(world.Scripted) []byte                       { return nil }
+func (*wanderers) LoadState(world.Scripted, []byte)                      {}
+func (*wanderers) TakeStates() []world.ScriptState                       { return nil }
 
 // BenchmarkTakeDelta: the loop's side of a snapshot (its stall), in a
 // world of 100,000 entities (80,000 items, 20,000 NPCs), when all of them

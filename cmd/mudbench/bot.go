@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +30,8 @@ type bot struct {
 	name  string // login name, lower case
 	score []byte // the first line of score's answer starts with this: "Botaaaa, "
 	rng   *rand.Rand
-	conn  net.Conn
+	conn  net.Conn  // the TCP connection (under SSH's, with -ssh)
+	w     io.Writer // where commands go: conn, or the SSH session's input
 	// unhook cancels the hook that closes conn when the run ends.
 	unhook func() bool
 	timer  *time.Timer
@@ -38,6 +41,10 @@ type bot struct {
 	seq   int    // counts say and chat tokens
 	stuck bool   // resync failed: send nothing more
 	in    bool   // logged in; set before ready.Done, so the runner may read it after ready.Wait
+
+	// dialogue is set while an SSH bot answers the creation dialogue:
+	// its reader then ends a line at a prompt (see lineReader.prompts).
+	dialogue atomic.Bool
 
 	ans        chan outcome  // capacity 1; holds a value only while the driver has not taken it
 	readerDone chan struct{} // closed when the connection has ended
@@ -49,7 +56,10 @@ type bot struct {
 	gotAt    time.Time
 	exits    uint16 // exits of the last room display seen
 	welcomed bool   // login: a Welcome line has come
-	room     string // from score's Location line
+	// room is the name of the room the bot is in, from score, or empty
+	// when unknown (after a move). A look's want.exact points here: it
+	// changes only while no look is out.
+	room []byte
 }
 
 func newBot(r *runner, idx int) *bot {
@@ -76,11 +86,7 @@ func (b *bot) run() {
 	defer r.all.Done()
 	readyDone, measuredDone := false, false
 	defer func() {
-		if b.conn != nil {
-			b.unhook()
-			b.conn.Close()
-			<-b.readerDone
-		}
+		b.hangUp()
 		if !readyDone {
 			r.ready.Done()
 		}
@@ -96,8 +102,11 @@ func (b *bot) run() {
 	switch r.cfg.Workload {
 	case workSpread:
 		b.walk()
-	case workCrowd:
 		b.whereAmI()
+	case workCrowd:
+		if b.whereAmI() && b.knownRoom() != startRoom {
+			r.outside.Add(1)
+		}
 	}
 	r.ready.Done()
 	readyDone = true
@@ -117,22 +126,45 @@ func (b *bot) run() {
 	}
 }
 
+// dial opens the TCP connection, closed when the run ends.
+func (b *bot) dial(deadline time.Time) bool {
+	ctx, cancel := context.WithDeadline(b.r.connCtx, deadline)
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", b.r.addr)
+	cancel()
+	if err != nil {
+		b.r.loginFailed("dial: " + lastPart(err.Error()))
+		return false
+	}
+	b.conn, b.w = conn, conn
+	b.unhook = context.AfterFunc(b.r.connCtx, func() { conn.Close() })
+	return true
+}
+
+// hangUp closes the connection, if there is one, and waits for its
+// reader.
+func (b *bot) hangUp() {
+	if b.conn == nil {
+		return
+	}
+	b.unhook()
+	b.conn.Close()
+	<-b.readerDone
+	b.conn, b.w = nil, nil
+}
+
 // login dials and logs in: create first, connect if the name is taken, so
 // a rerun against the same database finds its characters.
 func (b *bot) login() bool {
+	if b.r.cfg.SSH {
+		return b.loginSSH()
+	}
 	r := b.r
 	start := time.Now()
 	deadline := start.Add(r.cfg.LoginTimeout)
-	ctx, cancel := context.WithDeadline(r.connCtx, deadline)
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", r.addr)
-	cancel()
-	if err != nil {
-		r.loginFailed("dial: " + lastPart(err.Error()))
+	if !b.dial(deadline) {
 		return false
 	}
-	b.conn = conn
-	b.unhook = context.AfterFunc(r.connCtx, func() { conn.Close() })
-	go b.read(newLineReader(conn, readSize, maxLine))
+	go b.read(newLineReader(b.conn, readSize, maxLine), b.readerDone)
 
 	verb := "create"
 	for {
@@ -160,29 +192,57 @@ func lastPart(s string) string {
 	return s
 }
 
-// walk takes a random path from the room the bot logged in to, so spread
-// bots end up all over the world. It is setup: nothing is measured.
+// walk takes a random path of walkMoves to 2*walkMoves steps from the room
+// the bot logged in to, so spread bots end up in rooms all over the world.
+// It is setup: nothing is measured.
 func (b *bot) walk() {
-	for range walkMoves {
+	for range walkMoves + b.rng.IntN(walkMoves+1) {
 		if b.stuck || !b.command(cmdMove, false) {
 			return
 		}
 	}
 }
 
-// whereAmI asks score where the bot is: a crowd needs everyone in the
-// start room, and characters saved elsewhere by an earlier run are not.
-func (b *bot) whereAmI() {
+// whereAmI asks score which room the bot is in: a look is timed until
+// that room's name arrives, and a crowd needs everyone in the start room
+// (characters saved elsewhere by an earlier run are not). It is setup,
+// not measured; false if score did not say.
+func (b *bot) whereAmI() bool {
 	b.out = append(b.out[:0], "score\r\n"...)
-	if b.request(expectation{kind: expLocation}, b.r.cfg.Timeout) != outAnswer {
-		return
+	return b.request(expectation{kind: expLocation}, b.r.cfg.Timeout) == outAnswer
+}
+
+// knownRoom is the room score last named; "" after a move, until score is
+// asked again.
+func (b *bot) knownRoom() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.room)
+}
+
+// lookWant is what answers a look: the room's name, the first line of the
+// display. The name is asked of score first if a move made it unknown (an
+// extra command, not measured: only mixes with move need it). False if
+// the connection or the run ended meanwhile.
+func (b *bot) lookWant(want *expectation) bool {
+	b.mu.Lock()
+	known := len(b.room) > 0
+	b.mu.Unlock()
+	if !known {
+		b.whereAmI()
+		if closed(b.readerDone) || b.r.connCtx.Err() != nil {
+			return false
+		}
 	}
 	b.mu.Lock()
-	room := b.room
-	b.mu.Unlock()
-	if !strings.HasPrefix(room, startRoom+" (") {
-		b.r.outside.Add(1)
+	defer b.mu.Unlock()
+	if len(b.room) == 0 { // score did not answer: fall back to the display's end
+		want.prefixes = lookAnswers
+		b.r.lookByExits.Add(1)
+		return true
 	}
+	want.exact = b.room
+	return true
 }
 
 // work sends the mix on an open-loop schedule: the k-th command is due at
@@ -253,20 +313,36 @@ func (b *bot) command(kind cmdKind, measured bool) bool {
 		want.exact = b.token
 		b.mu.Unlock()
 	case cmdLook:
-		b.out = append(b.out, "look"...)
-		want.prefixes = lookAnswers
+		if !b.lookWant(&want) {
+			return false
+		}
+		b.out = append(b.out[:0], "look"...)
 	case cmdMove:
 		b.mu.Lock()
 		exits := b.exits
 		b.mu.Unlock()
 		if exits == 0 { // nowhere to go (or no room seen): look instead
 			kind = cmdLook
-			b.out = append(b.out, "look"...)
-			want.prefixes = lookAnswers
+			if !b.lookWant(&want) {
+				return false
+			}
+			b.out = append(b.out[:0], "look"...)
 			break
 		}
 		b.out = append(b.out, dirNames[nthBit(exits, b.rng.IntN(bits.OnesCount16(exits)))]...)
+		// The new room's name is not known before it arrives, and other
+		// players' lines may come first, so a move is timed to the
+		// display's Exits: line (written with the name, in one piece).
 		want.prefixes = moveAnswers
+		b.mu.Lock()
+		b.room = b.room[:0]
+		b.mu.Unlock()
+	case cmdExamine:
+		b.out = append(append(b.out, "examine "...), b.name...) // the world has no "me"; the full name picks the bot out
+		want.prefixes = examineAnswers
+	case cmdWho:
+		b.out = append(b.out, "who"...)
+		want.prefixes = whoAnswers
 	case cmdGet:
 		b.out = append(b.out, "get all"...)
 		want.prefixes = getAnswers
@@ -309,16 +385,17 @@ func (b *bot) command(kind cmdKind, measured bool) bool {
 }
 
 // resync gets the bot back in step after a timeout. The server answers a
-// connection's commands in order, so once the echo of a fresh say token
+// connection's commands in order, so once the answer naming a fresh token
 // arrives, every late answer to the timed-out request has come before it
-// and cannot be taken for the answer to a later one.
+// and cannot be taken for the answer to a later one. The token is
+// examined, not said: no one else hears it.
 func (b *bot) resync() bool {
 	for range resyncTries {
 		b.seq++
-		b.out = append(b.out[:0], "say sync"...)
+		b.out = append(b.out[:0], "examine sync"...)
 		b.out = strconv.AppendInt(b.out, int64(b.seq), 10)
 		b.mu.Lock()
-		b.token = append(append(append(b.token[:0], `You say, "`...), b.out[4:]...), '"')
+		b.token = append(append(append(b.token[:0], "You see no "...), b.out[len("examine "):]...), " here."...)
 		want := expectation{kind: expAnswer, exact: b.token}
 		b.mu.Unlock()
 		b.out = append(b.out, '\r', '\n')
@@ -357,10 +434,16 @@ func (b *bot) request(want expectation, timeout time.Duration) outcome {
 	b.welcomed = false
 	b.sentAt = time.Now()
 	b.mu.Unlock()
-	if _, err := b.conn.Write(b.out); err != nil {
+	if _, err := b.w.Write(b.out); err != nil {
 		b.cancelWant()
 		return b.ended()
 	}
+	return b.await(timeout)
+}
+
+// await waits up to timeout for the reader's verdict on the awaited
+// answer.
+func (b *bot) await(timeout time.Duration) outcome {
 	if timeout <= 0 {
 		timeout = 1
 	}
@@ -414,8 +497,8 @@ func (b *bot) rtt() time.Duration {
 }
 
 // read is the reader goroutine: it reads until the connection ends.
-func (b *bot) read(lr *lineReader) {
-	defer close(b.readerDone)
+func (b *bot) read(lr *lineReader, done chan struct{}) {
+	defer close(done)
 	for {
 		line, err := lr.next()
 		if err != nil {
@@ -448,9 +531,12 @@ func (b *bot) judge(line []byte) {
 		var welcome bool
 		o, welcome = loginLine(line, b.welcomed)
 		b.welcomed = b.welcomed || welcome
+		if welcome {
+			b.dialogue.Store(false) // the room display follows: no prompts to find in it
+		}
 	case expLocation:
-		if len(line) > len(locationPrefix) && string(line[:len(locationPrefix)]) == string(locationPrefix) {
-			b.room = string(line[len(locationPrefix):])
+		if room, ok := parseLocation(line); ok {
+			b.room = append(b.room[:0], room...)
 			o = outAnswer
 		}
 	}

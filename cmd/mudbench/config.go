@@ -42,7 +42,8 @@ const startRoom = "Thornwick Square"
 
 // Config is one benchmark run. main fills it from flags; tests build it.
 type Config struct {
-	Addr         string        // telnet address; must be loopback
+	Addr         string        // telnet address, or SSH with SSH set; must be loopback
+	SSH          bool          // bots connect over SSH (no PTY) instead of telnet
 	Bots         int           // connections to open
 	Ramp         float64       // connections opened per second
 	Rate         float64       // commands per second per bot
@@ -62,14 +63,17 @@ type Config struct {
 
 // Workloads.
 const (
-	workSpread = "spread" // bots walk off to random rooms, then run their mix
+	workSpread = "spread" // bots walk off to random rooms, then run commands no one else hears
 	workCrowd  = "crowd"  // every bot in the start room, saying things
 	workIdle   = "idle"   // log in and hold
 )
 
-// defaultMix is each workload's command mix when -mix is not given.
+// defaultMix is each workload's command mix when -mix is not given. The
+// spread's commands are heard by no one else, so each bot's load is its
+// own whatever the crowding of rooms; who is left out because its answer
+// lists every player (a thousand lines at a thousand bots).
 var defaultMix = map[string]string{
-	workSpread: "say,look,move,inventory,score",
+	workSpread: "look,inventory,score,examine",
 	workCrowd:  "say",
 	workIdle:   "",
 }
@@ -208,10 +212,17 @@ const (
 	cmdDrop
 	cmdInventory
 	cmdScore
+	cmdExamine // "examine <own name>": the bot looks itself over
+	cmdWho
 	numKinds
 )
 
-var kindNames = [numKinds]string{"say", "look", "move", "chat", "get", "drop", "inventory", "score"}
+var kindNames = [numKinds]string{"say", "look", "move", "chat", "get", "drop", "inventory", "score", "examine", "who"}
+
+// heard tells which kinds others see: say, move (leaves and arrivals),
+// get and drop in the room, chat everywhere. The rest answer the bot
+// alone.
+var heard = [numKinds]bool{cmdSay: true, cmdMove: true, cmdChat: true, cmdGet: true, cmdDrop: true}
 
 func (k cmdKind) String() string { return kindNames[k] }
 

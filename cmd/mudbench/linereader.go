@@ -42,6 +42,12 @@ type lineReader struct {
 	n     int
 	line  []byte // the line being assembled; cap is the longest line kept
 	state lrState
+	// prompts, when set, is asked about an unfinished line once every
+	// byte read so far is parsed: true ends it as a line. Over SSH a
+	// prompt has no IAC GA after it, and the server waits for an answer
+	// to it, so it is the last thing received; this lets the SSH login
+	// dialogue see its questions.
+	prompts func(partial []byte) bool
 }
 
 func newLineReader(r io.Reader, readSize, maxLine int) *lineReader {
@@ -55,6 +61,9 @@ func (lr *lineReader) next() ([]byte, error) {
 	for {
 		if line, ok := lr.scan(); ok {
 			return line, nil
+		}
+		if len(lr.line) > 0 && lr.prompts != nil && lr.prompts(lr.line) {
+			return lr.line, nil
 		}
 		n, err := lr.r.Read(lr.buf)
 		if n > 0 {

@@ -16,6 +16,13 @@ const (
 	outTimeout          // no answer in time
 	outClosed           // the connection ended
 	outStopped          // the run is ending
+
+	// The SSH creation dialogue's questions (user "new").
+	outAskCreate   // "... Create a new character named X? (yes/no) "
+	outAskPassword // "Choose a password for X ...: "
+	outAskAgain    // "Type the password again: "
+	outAskExisting // "Password: ": the name exists
+	outSSHAuth     // the SSH handshake refused the name and password
 )
 
 var outcomeNames = [...]string{
@@ -28,6 +35,12 @@ var outcomeNames = [...]string{
 	outTimeout:  "timed out",
 	outClosed:   "connection closed",
 	outStopped:  "stopped",
+
+	outAskCreate:   "asked to create",
+	outAskPassword: "asked for a password",
+	outAskAgain:    "asked for the password again",
+	outAskExisting: "name taken",
+	outSSHAuth:     "ssh: wrong password or refused",
 }
 
 func (o outcome) String() string { return outcomeNames[o] }
@@ -39,7 +52,7 @@ const (
 	expNone     expectKind = iota // nothing awaited: lines are only read
 	expAnswer                     // a command's answer: see expectation
 	expLogin                      // the answer to create or connect
-	expLocation                   // score's "Location:" line, which names the room
+	expLocation                   // score's "You are standing, in Room (Area)." line
 )
 
 // expectation is the answer awaited. A command's answer is known by its
@@ -56,7 +69,8 @@ type expectation struct {
 // Lines the bot looks for.
 var (
 	exitsPrefix    = []byte("Exits:")
-	locationPrefix = []byte("Location: ")
+	locationPrefix = []byte("You are ")
+	locationIn     = []byte(", in ")
 	promptPrefix   = []byte("> ")
 
 	lookAnswers      = [][]byte{exitsPrefix}
@@ -64,6 +78,8 @@ var (
 	getAnswers       = [][]byte{[]byte("You get "), []byte("You see no "), []byte("There is nothing here you can take.")}
 	dropAnswers      = [][]byte{[]byte("You drop "), []byte("You are not carrying ")}
 	inventoryAnswers = [][]byte{[]byte("You are carrying")}
+	examineAnswers   = [][]byte{[]byte("You look yourself over.")}
+	whoAnswers       = [][]byte{[]byte("Players in ")}
 
 	welcomeNew  = []byte("Welcome, ")
 	welcomeBack = []byte("Welcome back, ")
@@ -72,7 +88,37 @@ var (
 	tooMany     = []byte("Too many failed logins")
 	// The server's complaints about a name or password it will not take.
 	badLogin = [][]byte{[]byte("A name has "), []byte(" is reserved"), []byte("That password is too ")}
+
+	// The creation dialogue's questions, as SSH delivers them: prompts
+	// that end a partial line (see lineReader.prompts).
+	askCreate   = []byte("(yes/no) ")
+	askPassword = []byte("Choose a password for ")
+	askAgain    = []byte("Type the password again: ")
+	askExisting = []byte("Password: ")
 )
+
+// isPrompt reports whether an unfinished line is one of the dialogue's
+// questions (or the Name: prompt), all of which end in ": " or "(yes/no) ".
+func isPrompt(partial []byte) bool {
+	return bytes.HasSuffix(partial, []byte(": ")) || bytes.HasSuffix(partial, askCreate)
+}
+
+// dialogueLine judges a line of the SSH creation dialogue; several
+// prompts may share a line if they came in one read, so the last question
+// on the line is the one asked.
+func dialogueLine(line []byte) outcome {
+	switch {
+	case bytes.HasSuffix(line, askAgain):
+		return outAskAgain
+	case bytes.HasSuffix(line, askExisting):
+		return outAskExisting
+	case bytes.HasSuffix(line, askCreate):
+		return outAskCreate
+	case bytes.Contains(line, askPassword) && bytes.HasSuffix(line, []byte(": ")):
+		return outAskPassword
+	}
+	return outNone
+}
 
 // matches reports whether line is the awaited command answer.
 func (e *expectation) matches(line []byte) bool {
@@ -91,6 +137,11 @@ func (e *expectation) matches(line []byte) bool {
 // the room display that follows, ended by its Exits: line, completes the
 // login.
 func loginLine(line []byte, welcomed bool) (o outcome, welcome bool) {
+	if !welcomed {
+		if o := dialogueLine(line); o != outNone {
+			return o, false
+		}
+	}
 	switch {
 	case bytes.HasPrefix(line, welcomeNew), bytes.HasPrefix(line, welcomeBack):
 		return outNone, true
@@ -109,6 +160,26 @@ func loginLine(line []byte, welcomed bool) (o outcome, welcome bool) {
 		}
 	}
 	return outNone, false
+}
+
+// parseLocation reads the room's name from score's position line, "You
+// are standing, in Thornwick Square (Thornwick Village). Wimpy 0.". ok is
+// false for any other line, and for one wrapped before the area, where the
+// name might be cut.
+func parseLocation(line []byte) (room string, ok bool) {
+	if !bytes.HasPrefix(line, locationPrefix) {
+		return "", false
+	}
+	i := bytes.Index(line, locationIn)
+	if i < 0 {
+		return "", false
+	}
+	rest := line[i+len(locationIn):]
+	j := bytes.LastIndex(rest, []byte(" ("))
+	if j <= 0 {
+		return "", false
+	}
+	return string(rest[:j]), true
 }
 
 // trimPrompt drops "> " prompts at the start of a line: when the server

@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestLoginLine(t *testing.T) {
 	for _, tc := range []struct {
@@ -70,5 +74,48 @@ func TestParseExits(t *testing.T) {
 	}
 	if got := string(trimPrompt([]byte("> > You say, \"x\""))); got != `You say, "x"` {
 		t.Errorf("trimPrompt: %q", got)
+	}
+}
+
+func TestParseLocation(t *testing.T) {
+	for line, want := range map[string]string{
+		"You are standing, in Thornwick Square (Thornwick Village). Wimpy 0.":   "Thornwick Square",
+		"You are sleeping, in The Inn (Upstairs) (Thornwick Village). Wimpy 5.": "The Inn (Upstairs)",
+		"You are standing, in A Long Room Name That Wraps":                      "", // wrapped: the name may be cut
+		"You are carrying nothing.":                                             "",
+		"Botaaaa says, \"You are standing, in X (Y).\"":                         "",
+	} {
+		got, ok := parseLocation([]byte(line))
+		if got != want || ok != (want != "") {
+			t.Errorf("parseLocation(%q) = %q, %v; want %q", line, got, ok, want)
+		}
+	}
+}
+
+func TestDialogueLines(t *testing.T) {
+	for line, want := range map[string]outcome{
+		"There is no Botaaaa yet. Create a new character named Botaaaa? (yes/no) ": outAskCreate,
+		"Choose a password for Botaaaa (8 or more characters): ":                   outAskPassword,
+		"Type the password again: ":                                                outAskAgain,
+		"Password: ":                                                               outAskExisting,
+		// Two prompts in one read: the last is the question.
+		"Name: There is no Botaaaa yet. Create a new character named Botaaaa? (yes/no) ": outAskCreate,
+		"Name: ": outNone,
+		"Welcome, Botaaaa! Your character has been created.": outNone,
+	} {
+		if got := dialogueLine([]byte(line)); got != want {
+			t.Errorf("dialogueLine(%q) = %v, want %v", line, got, want)
+		}
+	}
+	for line, want := range map[string]bool{"Name: ": true, "(yes/no) ": true, "Exits: north": false, "> ": false} {
+		if isPrompt([]byte(line)) != want {
+			t.Errorf("isPrompt(%q) = %v", line, !want)
+		}
+	}
+	// A prompt ends a line once everything received is read.
+	lr := newLineReader(strings.NewReader("Welcome\r\nName: "), readSize, maxLine)
+	lr.prompts = isPrompt
+	if got := readAll(t, lr); !slices.Equal(got, []string{"Welcome", "Name: "}) {
+		t.Errorf("lines %q", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 // Result is what a run measured; -json prints it as one object.
 type Result struct {
 	Addr     string  `json:"addr"`
+	Protocol string  `json:"protocol"` // telnet or ssh
 	Workload string  `json:"workload"`
 	Bots     int     `json:"bots"`
 	Ramp     float64 `json:"ramp_per_s"`
@@ -42,6 +43,7 @@ type Result struct {
 	ByKind     []kindResult `json:"by_kind"`
 
 	Server   *serverFigures `json:"server,omitempty"`
+	Notes    []string       `json:"notes,omitempty"` // about how to read the figures
 	Warnings []string       `json:"warnings,omitempty"`
 	Aborted  string         `json:"aborted,omitempty"`
 }
@@ -57,6 +59,7 @@ type kindResult struct {
 func newResult(cfg Config, addr string) *Result {
 	return &Result{
 		Addr:     addr,
+		Protocol: protocolName(cfg.SSH),
 		Workload: cfg.Workload,
 		Bots:     cfg.Bots,
 		Ramp:     cfg.Ramp,
@@ -66,6 +69,13 @@ func newResult(cfg Config, addr string) *Result {
 		Mix:      mixString(cfg.Mix),
 		Seed:     cfg.Seed,
 	}
+}
+
+func protocolName(ssh bool) string {
+	if ssh {
+		return "ssh"
+	}
+	return "telnet"
 }
 
 func (res *Result) warn(format string, args ...any) {
@@ -106,6 +116,9 @@ func (res *Result) fill(r *runner, window time.Duration) {
 	if n := r.stuck.Load(); n > 0 {
 		res.warn("%d bots stopped sending: after a timeout, %d more in a row went unanswered", n, resyncTries)
 	}
+	if n := r.lookByExits.Load(); n > 0 {
+		res.warn("%d looks were timed to their Exits: line, not the room's name: score did not name the room before them", n)
+	}
 	if res.OutsideStart > 0 {
 		res.warn("crowd: %d bots were not in %s at login (characters saved elsewhere by an earlier run); use another -prefix or a fresh database", res.OutsideStart, startRoom)
 	}
@@ -132,7 +145,7 @@ func (res *Result) writeTable(w io.Writer) error {
 	if res.Mix != "" {
 		fmt.Fprintf(&b, "  mix %s", res.Mix)
 	}
-	fmt.Fprintf(&b, "  (%s)\n", res.Addr)
+	fmt.Fprintf(&b, "  (%s %s)\n", res.Protocol, res.Addr)
 
 	fmt.Fprintf(&b, "connections held   %d / %d   login failures %d", res.Held, res.Bots, res.LoginFailures)
 	if len(res.LoginFailureReasons) > 0 {
@@ -168,9 +181,9 @@ func (res *Result) writeTable(w io.Writer) error {
 		}
 	}
 	if s := res.Server; s != nil {
-		fmt.Fprintf(&b, "server             commands/s %s  tick p50 %s p99 %s max %s  sessions %s  slow consumers %s  rss %s",
+		fmt.Fprintf(&b, "server             commands/s %s  tick p50 %s p99 %s max %s  sessions %s  slow consumers %s  outbox drops %s  rss %s",
 			optF(s.CommandsPerSec, num), optF(s.TickP50, fmtMs), optF(s.TickP99, fmtMs), optF(s.TickMax, fmtMs),
-			optI(s.Sessions), optU(s.SlowConsumers), optBytes(s.RSS))
+			optI(s.Sessions), optU(s.SlowConsumers), optU(s.OutboxDrops), optBytes(s.RSS))
 		if s.RSSPerSession != nil {
 			fmt.Fprintf(&b, " (%s/session)", fmtBytes(uint64(*s.RSSPerSession)))
 		}
@@ -178,6 +191,9 @@ func (res *Result) writeTable(w io.Writer) error {
 		if s.Error != "" {
 			fmt.Fprintf(&b, "server figures     %s\n", s.Error)
 		}
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)

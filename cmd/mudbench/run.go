@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,7 @@ type runner struct {
 	byKind                         [numKinds]histogram
 	sent, answered, timedOut, lost [numKinds]atomic.Uint64
 	logins, late, stuck, outside   atomic.Int64
+	lookByExits                    atomic.Int64 // looks timed to Exits: (score did not name the room)
 
 	mu            sync.Mutex
 	loginFailures map[string]int // by reason
@@ -92,7 +94,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.warn("%d bots need about %d open files; the limit is %d (raise the hard limit: ulimit -Hn), so some connections will fail", cfg.Bots, need, limit)
 	}
 
+	if n := heardNote(cfg); n != "" {
+		res.Notes = append(res.Notes, n)
+	}
 	if cfg.Progress != nil {
+		for _, n := range res.Notes {
+			fmt.Fprintf(cfg.Progress, "mudbench: note: %s\n", n)
+		}
 		for _, w := range res.Warnings {
 			fmt.Fprintf(cfg.Progress, "mudbench: warning: %s\n", w)
 		}
@@ -181,6 +189,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// heardNote says which commands of a spread's mix others hear: the
+// spread is meant to load the server with bots that do not load each
+// other, so a -mix that breaks that is worth a word.
+func heardNote(cfg Config) string {
+	if cfg.Workload != workSpread {
+		return ""
+	}
+	var kinds []string
+	for _, m := range cfg.Mix {
+		if heard[m.kind] {
+			kinds = append(kinds, m.kind.String())
+		}
+	}
+	if len(kinds) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("spread with %s: others hear these (in the room; chat everywhere), so bots that share a room also load each other", strings.Join(kinds, ", "))
 }
 
 // sleepUntil waits for t; false if ctx ended first.

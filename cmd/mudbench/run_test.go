@@ -27,6 +27,7 @@ func startEngine(t *testing.T) *engine.Server {
 	t.Helper()
 	srv, err := engine.New(engine.Config{
 		TelnetAddr: "127.0.0.1:0",
+		SSHAddr:    "127.0.0.1:0",
 		PprofAddr:  "127.0.0.1:0",
 		DBPath:     filepath.Join(t.TempDir(), "b.db"),
 		World:      data.FS,
@@ -76,17 +77,38 @@ func checkFor(t *testing.T, d time.Duration, f func() error) {
 
 func TestRunAgainstServer(t *testing.T) {
 	srv := startEngine(t)
-	addr := srv.TelnetAddr().String()
+	runAgainst(t, srv, srv.TelnetAddr().String(), false)
+}
+
+// TestRunAgainstServerSSH is the same runs over SSH: the first two create
+// their characters through the "new" user's dialogue, the idle run finds
+// them taken and logs in as each character with its password.
+func TestRunAgainstServerSSH(t *testing.T) {
+	srv := startEngine(t)
+	runAgainst(t, srv, srv.SSHAddr().String(), true)
+}
+
+func runAgainst(t *testing.T, srv *engine.Server, addr string, overSSH bool) {
 	metrics := fmt.Sprintf("http://%s/debug/vars", srv.DebugAddr())
 	for _, tc := range []struct {
-		workload, prefix string
+		name, workload, prefix, mix string
 	}{
-		{workSpread, "spread"},
-		{workCrowd, "crowd"},
-		{workIdle, "spread"}, // the names exist now: create falls back to connect
+		{"spread", workSpread, "spread", ""},
+		{"crowd", workCrowd, "crowd", ""},
+		// Moves make the room unknown: looks ask score again, unmeasured,
+		// and are still timed to the room's name (no warning).
+		{"spread-moving", workSpread, "mover", "look:2,move"},
+		{"idle", workIdle, "spread", ""}, // the names exist now: create falls back to connect
 	} {
-		t.Run(tc.workload, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			cfg := testRunConfig(addr, tc.workload, tc.prefix)
+			cfg.SSH = overSSH
+			if tc.mix != "" {
+				var err error
+				if cfg.Mix, err = parseMix(tc.mix); err != nil {
+					t.Fatal(err)
+				}
+			}
 			cfg.MetricsURL = metrics
 			res, err := Run(context.Background(), cfg)
 			if err != nil {
@@ -127,6 +149,20 @@ func TestRunAgainstServer(t *testing.T) {
 			}
 			if tc.workload == workCrowd && (len(res.ByKind) != 1 || res.ByKind[0].Kind != "say") {
 				t.Errorf("crowd sent %+v, want only say", res.ByKind)
+			}
+			// The default spread sends only what no one else hears.
+			if tc.name == "spread" {
+				for _, k := range res.ByKind {
+					if kind, _ := kindByName(k.Kind); heard[kind] {
+						t.Errorf("spread sent %s, which others hear", k.Kind)
+					}
+				}
+				if len(res.Notes) != 0 {
+					t.Errorf("notes %q", res.Notes)
+				}
+			}
+			if tc.name == "spread-moving" && (len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "move")) {
+				t.Errorf("notes %q, want one saying that moves are heard", res.Notes)
 			}
 
 			s := res.Server
@@ -242,6 +278,10 @@ func TestLateAnswersAreNotMistaken(t *testing.T) {
 			return "A Room\r\nExits: north", 150 * time.Millisecond
 		case "north":
 			return "A Room\r\nExits: north", 0
+		case "score":
+			return "Bot, player\r\nYou are standing, in A Room (Somewhere). Wimpy 0.", 0
+		case "examine":
+			return "You see no " + rest + " here.", 0
 		}
 		return "Huh?", 0
 	})
@@ -258,13 +298,16 @@ func TestLateAnswersAreNotMistaken(t *testing.T) {
 	}
 	look, say := kinds["look"], kinds["say"]
 	if look.Sent == 0 || look.TimedOut != look.Sent || look.Answered != 0 {
-		t.Errorf("look: %+v; want every one timed out (a late Exits: line must not answer a later look)", look)
+		t.Errorf("look: %+v; want every one timed out (a late room name must not answer a later look)", look)
 	}
 	if say.Sent == 0 || say.Answered != say.Sent {
 		t.Errorf("say: %+v; want every one answered", say)
 	}
 	if res.Held != 3 || len(res.Warnings) > 0 {
 		t.Errorf("held %d, warnings %q", res.Held, res.Warnings)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "say") {
+		t.Errorf("notes %q, want one saying that say is heard by others", res.Notes)
 	}
 }
 
@@ -295,7 +338,7 @@ func TestRunEndsWhenCancelled(t *testing.T) {
 		case "say":
 			return `You say, "` + rest + `"`, 0
 		case "score":
-			return "Bot, player\r\nLocation: " + startRoom + " (Thornwick Village)", 0
+			return "Bot, player\r\nYou are standing, in " + startRoom + " (Thornwick Village). Wimpy 0.", 0
 		}
 		return "Huh?", 0
 	})

@@ -21,6 +21,7 @@ type serverVars struct {
 	TickMaxNs     *int64      `json:"tick_max_ns"`
 	Sessions      *int64      `json:"sessions"`
 	SlowConsumers *uint64     `json:"slow_consumers"`
+	OutboxDrops   *uint64     `json:"outbox_drops"`
 	HeapInuse     *uint64     `json:"heap_inuse_bytes"`
 	RSS           *uint64     `json:"rss_bytes"`
 	Goroutines    *int64      `json:"goroutines"`
@@ -68,6 +69,7 @@ type serverFigures struct {
 	TickMax        *float64 `json:"tick_max_ms"` // the window's highest bucket's upper bound
 	Sessions       *int64   `json:"sessions"`
 	SlowConsumers  *uint64  `json:"slow_consumers"` // during the whole run
+	OutboxDrops    *uint64  `json:"outbox_drops"`   // messages lost to full outboxes, during the whole run
 	RSS            *uint64  `json:"rss_bytes"`
 	HeapInuse      *uint64  `json:"heap_inuse_bytes"`
 	Goroutines     *int64   `json:"goroutines"`
@@ -106,6 +108,9 @@ func figures(start, before, after, final *serverVars, measured bool) *serverFigu
 	if start != nil && final != nil {
 		if d, ok := delta(start.SlowConsumers, final.SlowConsumers); ok {
 			f.SlowConsumers = &d
+		}
+		if d, ok := delta(start.OutboxDrops, final.OutboxDrops); ok {
+			f.OutboxDrops = &d
 		}
 	}
 	if final != nil {

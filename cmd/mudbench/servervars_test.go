@@ -30,16 +30,19 @@ func TestFiguresToleratesMissingFields(t *testing.T) {
 	u := func(v uint64) *uint64 { return &v }
 	i := func(v int64) *int64 { return &v }
 	t0 := time.Now()
-	start := &serverVars{at: t0, SlowConsumers: u(2)}
+	start := &serverVars{at: t0, SlowConsumers: u(2), OutboxDrops: u(10)}
 	before := &serverVars{at: t0.Add(time.Second), Commands: u(100), TickBuckets: [][2]uint64{{1023, 10}}}
 	after := &serverVars{at: t0.Add(3 * time.Second), Commands: u(2100), TickBuckets: [][2]uint64{{1023, 30}}}
-	final := &serverVars{SlowConsumers: u(3), Sessions: i(100), RSS: u(100 << 20)}
+	final := &serverVars{SlowConsumers: u(3), OutboxDrops: u(17), Sessions: i(100), RSS: u(100 << 20)}
 	f := figures(start, before, after, final, true)
 	if f.CommandsPerSec == nil || *f.CommandsPerSec != 1000 {
 		t.Errorf("commands/s %v", f.CommandsPerSec)
 	}
 	if f.TickP50 == nil || *f.TickP50 != 0.00102 {
 		t.Errorf("tick p50 %v", f.TickP50)
+	}
+	if f.OutboxDrops == nil || *f.OutboxDrops != 7 {
+		t.Errorf("outbox drops %v", f.OutboxDrops)
 	}
 	if f.SlowConsumers == nil || *f.SlowConsumers != 1 {
 		t.Errorf("slow consumers %v", f.SlowConsumers)

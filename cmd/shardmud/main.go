@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"shardmud/data"
 	"shardmud/engine"
 	"shardmud/engine/web"
@@ -45,8 +47,13 @@ func main() {
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
 	flag.DurationVar(&cfg.LuaBudget, "lua-budget", 5*time.Millisecond, "time one Lua hook call may take before it is stopped")
 	flag.StringVar(&httpAddr, "http", ":8080", "web site address: status, reports, /metrics, /api, the browser client at /play, /admin (empty disables)")
+	flag.IntVar(&cfg.BcryptCost, "hash-cost", bcrypt.DefaultCost, fmt.Sprintf("bcrypt cost of new password hashes (%d to %d); lower only for load tests: it weakens stored passwords", bcrypt.MinCost, bcrypt.MaxCost))
 	flag.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof and /debug/vars metrics on this address (e.g. 127.0.0.1:6060)")
 	flag.Parse()
+	if cfg.BcryptCost < bcrypt.MinCost || cfg.BcryptCost > bcrypt.MaxCost {
+		fmt.Fprintf(os.Stderr, "shardmud: -hash-cost %d: want %d to %d (default %d; lower only for load tests)\n", cfg.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost, bcrypt.DefaultCost)
+		os.Exit(2)
+	}
 	if cfg.RelayToken == "" {
 		cfg.RelayToken = os.Getenv("SHARDMUD_RELAY_TOKEN")
 	}

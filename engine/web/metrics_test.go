@@ -33,7 +33,10 @@ func TestMetrics(t *testing.T) {
 		"shardmud_players":               dto.MetricType_GAUGE,
 		"shardmud_players_elsewhere":     dto.MetricType_GAUGE,
 		"shardmud_commands_total":        dto.MetricType_COUNTER,
+		"shardmud_lua_calls_total":       dto.MetricType_COUNTER,
 		"shardmud_lua_budget_hits_total": dto.MetricType_COUNTER,
+		"shardmud_outbox_drops_total":    dto.MetricType_COUNTER,
+		"shardmud_save_write_seconds":    dto.MetricType_GAUGE,
 		"shardmud_lua_errors_total":      dto.MetricType_COUNTER,
 		"shardmud_save_writes_total":     dto.MetricType_COUNTER,
 		"shardmud_save_failures_total":   dto.MetricType_COUNTER,
@@ -71,9 +74,11 @@ func TestMetrics(t *testing.T) {
 	if logins := families["shardmud_logins_total"].GetMetric()[0].GetCounter().GetValue(); logins != 1 {
 		t.Errorf("shardmud_logins_total = %v, want 1", logins)
 	}
-	for _, q := range []string{"quantile=0.99", "quantile=1"} {
-		if v := gaugeValue(families, "shardmud_save_stall_seconds", q); math.IsNaN(v) || v < 0 {
-			t.Errorf("shardmud_save_stall_seconds{%s} = %v", q, v)
+	for _, name := range []string{"shardmud_save_stall_seconds", "shardmud_save_write_seconds"} {
+		for _, q := range []string{"quantile=0.99", "quantile=1"} {
+			if v := gaugeValue(families, name, q); math.IsNaN(v) || v < 0 {
+				t.Errorf("%s{%s} = %v", name, q, v)
+			}
 		}
 	}
 
@@ -90,42 +95,6 @@ func TestMetrics(t *testing.T) {
 	}
 	if prev > h.GetSampleCount() || h.GetSampleSum() <= 0 {
 		t.Errorf("ticks: buckets end at %d of %d, sum %v", prev, h.GetSampleCount(), h.GetSampleSum())
-	}
-}
-
-func TestTickHistogram(t *testing.T) {
-	m := &dto.Metric{}
-	if err := tickHistogram([][2]uint64{{1_000_000 - 1, 3}, {20_000_000 - 1, 5}, {2_000_000_000 - 1, 1}}).Write(m); err != nil {
-		t.Fatal(err)
-	}
-	h := m.GetHistogram()
-	var got []string
-	for _, b := range h.GetBucket() {
-		got = append(got, fmt.Sprintf("%g:%d", b.GetUpperBound(), b.GetCumulativeCount()))
-	}
-	if want := "0.000999999:3 0.019999999:8 1.999999999:9"; strings.Join(got, " ") != want {
-		t.Errorf("buckets %v, want %s", got, want)
-	}
-	if sum := h.GetSampleSum(); h.GetSampleCount() != 9 || math.Abs(sum-(3*0.000999999+5*0.019999999+1.999999999)) > 1e-9 {
-		t.Errorf("count %d sum %v", h.GetSampleCount(), sum)
-	}
-
-	if err := tickHistogram(nil).Write(m); err != nil || m.GetHistogram().GetSampleCount() != 0 {
-		t.Errorf("no ticks yet: %v %v", m, err)
-	}
-}
-
-func TestNumber(t *testing.T) {
-	m := map[string]any{"u": uint64(7), "i": int64(-2), "n": 3, "list": [][2]uint64{}}
-	for key, want := range map[string]float64{"u": 7, "i": -2, "n": 3} {
-		if got, err := number(m, key); err != nil || got != want {
-			t.Errorf("%s: %v %v, want %v", key, got, err, want)
-		}
-	}
-	for _, key := range []string{"list", "missing"} {
-		if _, err := number(m, key); err == nil {
-			t.Errorf("%s is a number", key)
-		}
 	}
 }
 
