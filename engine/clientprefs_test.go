@@ -60,6 +60,11 @@ func TestScreenReaderGetsNoColour(t *testing.T) {
 	if room := c.expect("Exits:"); strings.Contains(room, "\x1b[") {
 		t.Errorf("colour codes for a screen reader: %q", room)
 	}
+	// Lists are sentences, not grids padded with blanks to be read aloud.
+	c.send("help")
+	if index := c.expect("Short forms"); strings.Contains(index, "   ") || !strings.Contains(index, ", look, ") {
+		t.Errorf("help index for a screen reader is not a sentence: %q", index)
+	}
 	// Asked for in this session, colour comes back; a choice saved from
 	// another client does not.
 	c.send("color 256")

@@ -203,6 +203,7 @@ func (s *Server) execute(sess *session, line string) {
 		// Enter to see the prompt again (the MUD convention); the editor
 		// takes blank lines as text and shows no prompt.
 		reprompt := strings.TrimSpace(line) == "" && !p.Editing()
+		p.ScreenReader = sess.door.Term().ScreenReader
 		s.safeDo(p, line)
 		sess.sync() // a colour or prompt changed by this command applies to its own answer
 		if reprompt {

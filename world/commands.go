@@ -602,7 +602,7 @@ func cmdScore(c *Ctx) { c.Send(scoreText(c.P)) }
 
 func cmdHelp(c *Ctx) {
 	if c.Args == "" {
-		c.Send(c.W.helpIndex(c.P.Role))
+		c.Send(c.W.helpIndex(c.P.Role, c.P.ScreenReader))
 		return
 	}
 	word := strings.ToLower(c.Args)
@@ -652,8 +652,9 @@ func topicText(t *HelpTopic) string {
 	return "{W" + t.Title + "{x\n" + strings.TrimRight(t.Text, "\n")
 }
 
-// helpIndex lists the commands a role can use, in columns, and the topics.
-func (w *World) helpIndex(role Role) string {
+// helpIndex lists the commands a role can use, in columns (a sentence for a
+// screen reader, sr), and the topics.
+func (w *World) helpIndex(role Role, sr bool) string {
 	var names []string
 	for _, c := range w.commands.list {
 		if c.MinRole <= role {
@@ -662,7 +663,7 @@ func (w *World) helpIndex(role Role) string {
 	}
 	var b strings.Builder
 	b.WriteString("{WCommands{x (type 'help <command>' for more):")
-	b.WriteString(columns(names))
+	b.WriteString(columns(names, sr))
 	b.WriteString("\n{WShort forms:{x a command may be cut short; when several start the same, the\n" +
 		"most used wins. One letter runs: ")
 	b.WriteString(strings.Join(w.commands.abbreviations(role), ", "))
@@ -708,9 +709,13 @@ func cmdQuit(c *Ctx) {
 	c.W.depart(p, "quit")
 }
 
-// columns lays names out sorted, five to a line, each line indented.
-func columns(names []string) string {
+// columns lays names out sorted, five to a line, each line indented; for
+// a screen reader, as one sentence.
+func columns(names []string, screenReader bool) string {
 	names = slices.Sorted(slices.Values(names))
+	if screenReader {
+		return "\n" + strings.Join(names, ", ") + "."
+	}
 	var b strings.Builder
 	for i, n := range names {
 		if i%5 == 0 {

@@ -218,6 +218,10 @@ type Player struct {
 	following *Player         // whom this player walks after; nil for no one
 	group     *Group          // the group this player is in; nil for none
 	Muted     map[string]bool // channel name -> turned off; not saved
+	// ScreenReader: the client reads text aloud (MTTS bit 64), so lists are
+	// written as sentences rather than padded grids, which a reader speaks
+	// as runs of blanks. The engine sets it before each command.
+	ScreenReader bool
 	// colorAsked: the player typed a colour setting in this session, so it
 	// applies even on a screen reader, where a saved one does not.
 	colorAsked bool

@@ -170,7 +170,7 @@ func cmdSocials(c *Ctx) {
 	for i, s := range c.W.socials {
 		names[i] = s.Name
 	}
-	c.Send(strings.TrimRight("{WSocials{x (type one alone or with a name: 'smile bob'):"+columns(names), " "))
+	c.Send(strings.TrimRight("{WSocials{x (type one alone or with a name: 'smile bob'):"+columns(names, c.P.ScreenReader), " "))
 }
 
 // Following.
