@@ -204,7 +204,7 @@ func hostOf(L *lua.LState) *Host {
 
 // state is an entity's state table, made on first use.
 func (h *Host) state(owner world.Scripted) *lua.LTable {
-	h.touched[owner] = struct{}{} // whoever reaches it may change it: check at the next save
+	h.touched[owner] = struct{}{}      // whoever reaches it may change it: check at the next save
 	if _, ok := h.watched[owner]; ok { // a large state: note where it is reached
 		h.watched[owner] = h.L.Where(1) + " "
 	}

@@ -134,12 +134,12 @@ end
 func TestLibrariesReadOnly(t *testing.T) {
 	lw := newLimitWorld(t, Config{}, 0, map[string]string{"t/room.lua": "function on_tick(room) end\n"})
 	for code, want := range map[string]string{
-		"string.lower = function() return 'x' end":  "string is shared by every script and read-only",
-		"table.hoard = {}":                          "table is shared by every script and read-only",
-		"math.pi = 3":                               "math is shared by every script and read-only",
-		"rawset(string, 'lower', 1)":                "string is shared by every script and read-only",
-		"setmetatable(table, {})":                   "cannot change a protected metatable",
-		"getmetatable(math)":                        "=> locked",
+		"string.lower = function() return 'x' end":   "string is shared by every script and read-only",
+		"table.hoard = {}":                           "table is shared by every script and read-only",
+		"math.pi = 3":                                "math is shared by every script and read-only",
+		"rawset(string, 'lower', 1)":                 "string is shared by every script and read-only",
+		"setmetatable(table, {})":                    "cannot change a protected metatable",
+		"getmetatable(math)":                         "=> locked",
 		"string.lower('ABC') .. table.concat({1,2})": "=> abc12",
 	} {
 		if got := lw.eval(t, code); !strings.Contains(got, want) {
