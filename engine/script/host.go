@@ -412,7 +412,9 @@ func (h *Host) failed(sc *compiled, owner world.Scripted, err error) {
 	now := h.now()
 	sc.fails++
 	if sc.fails >= FailuresToDisable {
-		h.disable(sc, fmt.Sprintf("%s (failed %d times in a row: disabled for %%s, or until reload)", msg, FailuresToDisable))
+		h.disable(sc, func(pause time.Duration) string {
+			return fmt.Sprintf("%s (failed %d times in a row: disabled for %s, or until reload)", msg, FailuresToDisable, pause)
+		})
 		return
 	}
 	if owner != nil {
@@ -437,12 +439,12 @@ func (h *Host) failed(sc *compiled, owner world.Scripted, err error) {
 }
 
 // disable switches a script's hooks off for its next backoff and reports
-// why; report has a %s for the pause.
-func (h *Host) disable(sc *compiled, report string) {
+// why, in words that name the pause.
+func (h *Host) disable(sc *compiled, report func(pause time.Duration) string) {
 	sc.pause = nextPause(sc.pause)
 	sc.off = h.now() + h.ticks(sc.pause.Seconds())
 	sc.fails = 0
-	h.cfg.Report(fmt.Sprintf(report, sc.pause))
+	h.cfg.Report(report(sc.pause))
 }
 
 // nextPause doubles a backoff, within MinBackoff and MaxBackoff.

@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -331,8 +332,10 @@ func (h *Host) overCap(sc *compiled, big rootSize, total int64, limit int64) {
 		}
 	}
 	h.errors.Add(1)
-	h.disable(sc, fmt.Sprintf("%s holds about %s, which put the script's Lua data (about %s) over the cap of %s: it was emptied, and the script is disabled for %%s, or until reload",
-		what, mibs(big.bytes), mibs(total), mibs(limit)))
+	h.disable(sc, func(pause time.Duration) string {
+		return fmt.Sprintf("%s holds about %s, which put the script's Lua data (about %s) over the cap of %s: it was emptied, and the script is disabled for %s, or until reload",
+			what, mibs(big.bytes), mibs(total), mibs(limit), pause)
+	})
 }
 
 // describeRoot names a root for builders, with file and line where known.
