@@ -407,7 +407,7 @@ func (h *Host) failed(sc *compiled, owner world.Scripted, err error) {
 		return
 	}
 	if !strings.HasPrefix(msg, sc.path) {
-		msg = sc.path + ": " + msg
+		msg = placeOf(err, sc.path) + " " + msg
 	}
 	now := h.now()
 	sc.fails++
@@ -460,6 +460,32 @@ func (h *Host) message(err error) string {
 			fmt.Sprintf("ran over its time budget of %s", h.cfg.Budget), 1)
 	}
 	return msg
+}
+
+// placeOf is "path:line:" for an error raised without a position (a call
+// stack overflow, an error from Go), from the innermost frame of path in
+// its traceback; "path:" if there is none.
+func placeOf(err error, path string) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		trace := ae.StackTrace
+		for i := strings.Index(trace, path+":"); i >= 0; {
+			rest := trace[i+len(path)+1:]
+			n := 0
+			for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+				n++
+			}
+			if n > 0 && n < len(rest) && rest[n] == ':' {
+				return path + ":" + rest[:n+1]
+			}
+			j := strings.Index(rest, path+":")
+			if j < 0 {
+				break
+			}
+			i += len(path) + 1 + j
+		}
+	}
+	return path + ":"
 }
 
 // firstLine is the message of a Lua error without its traceback.

@@ -95,6 +95,17 @@ func newSandboxState() (*lua.LState, []lib) {
 		readOnly[mt] = name
 		L.SetGlobal(name, lua.LNil)
 	}
+	// No coroutines: a coroutine resumed later runs outside the hook that
+	// made it. A stand-in says so, with the line that tried.
+	absentMT := L.NewTable()
+	absentMT.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("coroutine.%s: coroutines are not available to scripts; use after() or every() to do work later", L.CheckString(2))
+		return 0
+	}))
+	absentMT.RawSetString("__newindex", absentMT.RawGetString("__index"))
+	absentMT.RawSetString("__metatable", lua.LString("locked"))
+	libs = append(libs, lib{name: "coroutine", mt: absentMT}) // one stand-in per script, like the libraries
+	readOnly[absentMT] = "coroutine"
 	// rawset would write past __newindex into a proxy.
 	realRawset := L.GetGlobal("rawset").(*lua.LFunction)
 	L.SetGlobal("rawset", L.NewFunction(func(L *lua.LState) int {
