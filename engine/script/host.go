@@ -359,24 +359,30 @@ func (h *Host) run(owner world.Scripted, sc *compiled, fn *lua.LFunction, args .
 		h.failed(sc, owner, err)
 		return lua.LNil, err
 	}
-	if h.depth == 0 {
-		start := time.Now()
+	outer := h.depth == 0
+	var start time.Time
+	if outer {
 		h.budget.start(h.cfg.Budget)
 		h.callSpawns = 0
-		defer func() {
-			h.budget.stop()
-			if h.inTick {
-				d := time.Since(start)
-				h.tickSpent += d
-				h.tickCost[sc] += d
-				h.tickRan++
-			}
-		}()
+		if h.inTick { // heartbeats and timers count against the tick's budget
+			start = time.Now()
+		}
 	}
 	h.depth++
-	defer func() { h.depth-- }()
 	h.calls.Add(1)
+	// Protect turns errors and panics in Lua and the API into err, so the
+	// bookkeeping below always runs (no defer: this is the hot path).
 	err := h.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, args...)
+	h.depth--
+	if outer {
+		h.budget.stop()
+		if h.inTick {
+			d := time.Since(start)
+			h.tickSpent += d
+			h.tickCost[sc] += d
+			h.tickRan++
+		}
+	}
 	if err != nil {
 		h.failed(sc, owner, err)
 		return lua.LNil, err

@@ -62,6 +62,7 @@ type walker struct {
 	last    map[string]int64 // the last complete walk's totals
 	largest map[*compiled]rootSize
 	skip    map[*compiled]bool // acted on this walk: not measured further
+	started uint64             // the tick the current walk started
 }
 
 type rootSize struct {
@@ -77,10 +78,10 @@ func (h *Host) walkMemory(steps int) {
 	for steps > 0 {
 		if m.cur == nil {
 			if m.next >= len(m.roots) {
-				if started {
-					return // at most one walk starts per tick
+				if started || m.seen != nil && h.now() < m.started+uint64(h.cfg.TicksPerSecond) {
+					return // at most one walk a second, and one start per tick
 				}
-				if m.seen != nil {
+				if m.roots != nil {
 					h.endWalk()
 				}
 				h.startWalk()
@@ -89,12 +90,12 @@ func (h *Host) walkMemory(steps int) {
 					return
 				}
 			}
-			r := m.roots[m.next]
+			r := &m.roots[m.next] // the list is fixed while a walk runs
 			m.next++
-			if m.skip[r.sc] || !h.rootLive(&r) {
+			if m.skip[r.sc] || !h.rootLive(r) {
 				continue
 			}
-			m.cur, m.bytes, m.entries = &r, 0, 0
+			m.cur, m.bytes, m.entries = r, 0, 0
 			m.stack = m.stack[:0]
 			h.visit(r.val)
 			steps--
@@ -155,11 +156,19 @@ func (h *Host) visit(v lua.LValue) {
 // startWalk lists the roots of every script, in path order.
 func (h *Host) startWalk() {
 	m := &h.mem
+	clear(m.roots) // let go of what the last walk listed
 	m.roots, m.next, m.cur = m.roots[:0], 0, nil
-	m.seen = make(map[any]struct{})
-	m.total = make(map[*compiled]int64)
-	m.largest = make(map[*compiled]rootSize)
-	m.skip = make(map[*compiled]bool)
+	if m.seen == nil {
+		m.seen = make(map[any]struct{})
+		m.total = make(map[*compiled]int64)
+		m.largest = make(map[*compiled]rootSize)
+		m.skip = make(map[*compiled]bool)
+	}
+	clear(m.seen) // reused: a walk of a large world would otherwise allocate it afresh
+	clear(m.total)
+	clear(m.largest)
+	clear(m.skip)
+	m.started = h.now()
 	paths := h.Scripts()
 	for _, p := range paths {
 		sc := h.scripts[p]
