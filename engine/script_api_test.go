@@ -481,20 +481,15 @@ function on_say(npc, actor, text)
 end
 `})
 	alice := login(t, srv, "alice")
-	// BUG (engine/script/timers.go:50-54, Host.runTimers): it calls h.call, not
-	// h.run, so h.curOwner and h.curScript are unset while a timer
-	// callback runs: log() names "script" instead of the file, and
-	// after()/every() raise "after/every can only be used inside a hook".
-	// Skipped below until fixed.
 	alice.send("say chain")
 	if got := saExpectAny(alice, `The keeper says, "chained"`, "can only be used inside a hook"); got != `The keeper says, "chained"` {
-		t.Fatalf("BUG: after() inside an after() callback fails: %q", got)
+		t.Fatalf("after() inside an after() callback fails: %q", got)
 	}
 	alice.send("say logtimer")
 	alice.expect("[script] ")
 	line := alice.expect("from a timer")
 	if !strings.Contains(line, "t/keeper.lua says:") {
-		t.Fatalf("BUG: log() in a timer callback does not name its script: %q", line)
+		t.Fatalf("log() in a timer callback does not name its script: %q", line)
 	}
 }
 
@@ -717,13 +712,23 @@ func TestScriptObjectAPI(t *testing.T) {
 	saLua(alice, g+":tell(find_player('bob'), 'move along')", "ok")
 	bob.expect(`The guard tells you, "move along"`)
 
-	// NPC and player attributes.
-	saLua(alice, g+":attr('hp')", "=> 0")
-	saLua(alice, g+":set_attr('hp', 12)", "ok")
-	saLua(alice, g+":attr('hp')", "=> 12")
+	// NPC and player attributes: the rules' numbers, within bounds, and
+	// free-form ones.
+	saLua(alice, g+":attr('hp') == "+g+".max_hp and "+g+".hp", "=> 10")
+	saLua(alice, g+":set_attr('hp', 12)", "ok") // over max_hp: clamped
+	saLua(alice, g+":attr('hp')", "=> 10")
+	saLua(alice, g+":set_attr('hp', 3)", "ok")
+	saLua(alice, g+".hp", "=> 3")
+	saLuaErr(alice, g+":set_attr('level', 5)", "level of an NPC follows its prototype")
 	saLua(alice, "me:set_attr('gold', 7)", "ok")
-	saLua(alice, "me:attr('gold') + 1", "=> 8")
-	saLua(alice, "find_player('bob'):attr('gold')", "=> 0")
+	saLua(alice, "me:attr('gold') + 1 .. ' ' .. me.gold", "=> 8 7")
+	saLua(alice, "find_player('bob'):attr('gold')", "=> 30")
+	saLua(alice, "me:set_attr('hp', -4)", "ok")
+	saLua(alice, "me.hp", "=> 0")
+	saLua(alice, "me:set_attr('str', 99)", "ok")
+	saLua(alice, "me:attr('str')", "=> 25")
+	saLua(alice, "me:set_attr('favours', 2)", "ok")
+	saLua(alice, "me:attr('favours') + me:attr('never_set')", "=> 2")
 
 	// Items: move_to an NPC, which carries and gives them.
 	saLua(alice, "here:items()[1]:move_to("+g+")", "ok")
@@ -909,15 +914,11 @@ func TestScriptItemSpawnAndTick(t *testing.T) {
 	saLua(alice, "here:spawn_item('clock').state.spawned", "=> true")
 	saWaitLua(alice, "(here:items()[2].state.ticks or 0) >= 1")
 
-	// BUG (world/scripts.go:51, World.SetScripts): only rooms and NPCs
-	// already in the world are announced to the script host, not items
-	// (in rooms, or carried), so an item placed by its area at start never
-	// gets on_spawn nor a heartbeat. Fix: announce every scripted item of
-	// each room (and of each NPC) as well.
+	// An item placed by its area at start gets on_spawn and a heartbeat.
 	alice.send("lua tostring(here:items()[1].state.spawned)")
 	alice.expect("=> ")
 	if got := strings.TrimSpace(alice.expect("\r\n")); got != "true" {
-		t.Fatalf("BUG: an item placed at world start got no on_spawn (state.spawned = %s)", got)
+		t.Fatalf("an item placed at world start got no on_spawn (state.spawned = %s)", got)
 	}
 	saWaitLua(alice, "(here:items()[1].state.ticks or 0) >= 1")
 }
@@ -939,13 +940,7 @@ func TestScriptCarriedItemLeavesWithPlayer(t *testing.T) {
 	alice.send("lua here.state.charm - here.state.before")
 	alice.expect("=> ")
 	if got := strings.TrimSpace(alice.expect("\r\n")); got != "0" {
-		// BUG (world/world.go:319, World.Remove, used by quit,
-		// link-dead timeout and shutdown): a departing player's items are
-		// dropped without Scripts.Removed, so the host keeps their
-		// heartbeats, timers, state and userdata forever; each login adds
-		// another ghost copy. Fix: call w.cfg.Scripts.Removed(it) for each
-		// scripted item in p.Items when the player leaves the world.
-		t.Fatalf("BUG: the charm of a player who quit still ticks (%s more heartbeats)", got)
+		t.Fatalf("the charm of a player who quit still ticks (%s more heartbeats)", got)
 	}
 }
 
@@ -958,11 +953,7 @@ func TestScriptCloseKeepsLock(t *testing.T) {
 	alice.send("lua tostring(here:exit('west').locked)")
 	alice.expect("=> ")
 	if got := strings.TrimSpace(alice.expect("\r\n")); got != "true" {
-		// BUG (engine/script/api.go:33, "close": roomDoor(true, false)):
-		// close sets locked=false, so closing an already locked door
-		// unlocks it. Fix: close should keep the lock, e.g. a roomDoor
-		// variant that calls SetDoor(r, d, true, ex.Locked).
-		t.Fatalf("BUG: room:close() on a locked door unlocked it (locked = %s)", got)
+		t.Fatalf("room:close() on a locked door unlocked it (locked = %s)", got)
 	}
 }
 
@@ -977,14 +968,6 @@ func TestScriptPlayerTextStaysPlain(t *testing.T) {
 	alice.expect(`Bob says, "{Rred"`) // say escapes the markup
 	alice.expect("echo: ")
 	if got := strings.TrimSpace(alice.expect("\r\n")); got != "{Rred" {
-		// BUG (engine/script/api.go:322, text(); hook arguments at
-		// world/commands.go:252,255 and world/command.go:105,109): player
-		// text reaches on_say/on_command raw, and room:send, npc:say,
-		// player:send... treat every string as markup, so a script that
-		// echoes what a player said lets them inject colour codes (text()
-		// claims to make script text safe but returns it unchanged). Fix:
-		// pass markup.Escape(text) to hooks (or tag player strings), or
-		// give scripts an escape() and say so in the docs.
-		t.Fatalf("BUG: a script echo of player text renders its markup (got %q)", got)
+		t.Fatalf("a script echo of player text renders its markup (got %q)", got)
 	}
 }

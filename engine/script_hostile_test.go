@@ -24,10 +24,16 @@ rooms:
     desc: The first room.
     script: room
     exits: {north: b}
+    mobs: [npc]
+    items: [trinket]
   b:
     name: Room B
     desc: The second room.
     exits: {south: a}
+mobs:
+  npc: {short: a villager, keywords: [villager], script: npc}
+items:
+  trinket: {short: a trinket, keywords: [trinket], script: item}
 `)},
 	}
 	cfg.Scripts = scripts
@@ -37,22 +43,29 @@ rooms:
 	return cfg
 }
 
-// hostile runs a room whose on_tick misbehaves and checks that the world
-// keeps its rhythm, others keep being answered, and the builder online is
-// told, with file and line.
+// hostile runs a room whose on_tick misbehaves (the body is line 2 of
+// t/room.lua) and checks that the world keeps its rhythm, others keep
+// being answered, and the builder online is told, with file and line.
 func hostile(t *testing.T, body string, wantReport string) {
 	t.Helper()
-	hostileRun(t, body, wantReport, true)
+	hostileRun(t, "room", body, "t/room.lua:2: ", wantReport, true)
 }
 
-func hostileRun(t *testing.T, body string, wantReport string, wantDisabled bool) {
+// hostileRun is hostile for the on_tick of kind ("room", "npc" or "item",
+// each in its own file t/<kind>.lua), expecting a report that starts with
+// where and contains wantReport on the same line.
+func hostileRun(t *testing.T, kind, body, where, wantReport string, wantDisabled bool) {
 	t.Helper()
-	src := "function on_tick(room)\n" + body + "\nend\n"
-	srv := startServer(t, scriptedWorld(t, fstest.MapFS{"t/room.lua": {Data: []byte(src)}}))
+	file := "t/" + kind + ".lua"
+	src := "function on_tick(" + kind + ")\n" + body + "\nend\n"
+	srv := startServer(t, scriptedWorld(t, fstest.MapFS{file: {Data: []byte(src)}}))
 	admin := login(t, srv, "alice") // the first character: an admin, who sees reports
 	bob := login(t, srv, "bob")
-	admin.expect("[script] t/room.lua:")
-	admin.expect(wantReport)
+	admin.expect("[script] " + where)
+	// The client wraps long lines: compare with the line ends undone.
+	if report := strings.Join(strings.Fields(admin.expect("\r\n> ")), " "); !strings.Contains(report, wantReport) {
+		t.Fatalf("report [script] %s%s: want it to contain %q", where, report, wantReport)
+	}
 	for i := range 5 {
 		bob.send(fmt.Sprintf("say still here %d", i))
 		bob.expect(fmt.Sprintf(`You say, "still here %d"`, i))
@@ -89,14 +102,39 @@ func TestHostileHugeFormat(t *testing.T) {
 	hostile(t, `local s = string.format("%999999999d", 1)`, "too long")
 }
 
+// A state table grown without bound: the report names the line that last
+// reached it (line 7: room.state.n = ...).
 func TestHostileUnboundedTable(t *testing.T) {
 	t.Parallel()
-	hostileRun(t, `
+	hostileRun(t, "room", `
   local t = room.state.t or {}
   room.state.t = t
   local n = room.state.n or 0
   for i = 1, 4000 do t[n + i] = i end
-  room.state.n = n + 4000`, "entries and was emptied", false)
+  room.state.n = n + 4000`, "t/room.lua:7: ", "state of t.a held over 10000 entries and was emptied", false)
+}
+
+// NPC and item heartbeats are held to the same limits as rooms'.
+func TestHostileNPCAndItemHooks(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"npc", "item"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			hostileRun(t, kind, "while true do end", "t/"+kind+".lua:2: ", "ran over its time budget", true)
+		})
+		t.Run(kind+"/recursion", func(t *testing.T) {
+			t.Parallel()
+			hostileRun(t, kind, "local function f(n) return f(n + 1) + 1 end f(1)", "t/"+kind+".lua:2: ", "stack overflow", true)
+		})
+		t.Run(kind+"/string.rep", func(t *testing.T) {
+			t.Parallel()
+			hostileRun(t, kind, `local s = string.rep("x", 1024 * 1024 * 1024)`, "t/"+kind+".lua:2: ", "over the limit", true)
+		})
+		t.Run(kind+"/library", func(t *testing.T) {
+			t.Parallel()
+			hostileRun(t, kind, `string.upper = nil`, "t/"+kind+".lua:2: ", "string is shared by every script and read-only", true)
+		})
+	}
 }
 
 func TestHostileErrorEveryTick(t *testing.T) {
@@ -114,9 +152,20 @@ func TestHostileRemovedLibraries(t *testing.T) {
 	}
 }
 
+// There are no coroutines, so none can run on outside its hook's budget:
+// creating one fails, and so does coroutine.wrap, each with the line.
 func TestHostileCoroutine(t *testing.T) {
 	t.Parallel()
-	hostile(t, `local co = coroutine.create(function() while true do end end) coroutine.resume(co)`, "attempt to")
+	t.Run("create", func(t *testing.T) {
+		t.Parallel()
+		hostile(t, `local co = coroutine.create(function() while true do end end) coroutine.resume(co)`,
+			"coroutine.create: coroutines are not available to scripts")
+	})
+	t.Run("wrap", func(t *testing.T) {
+		t.Parallel()
+		hostile(t, `local f = coroutine.wrap(function() while true do end end) f()`,
+			"coroutine.wrap: coroutines are not available to scripts")
+	})
 }
 
 func TestHostileTopLevelLoop(t *testing.T) {

@@ -38,11 +38,16 @@ import (
 // Config is everything the server is started with; cmd/shardmud fills it
 // from flags. Zero values take the defaults.
 type Config struct {
-	TelnetAddr   string        // "" disables telnet
-	DBPath       string        // SQLite file, created if missing
-	World        fs.FS         // the world folder (world.yaml, areas/, help.yaml)
-	Scripts      fs.FS         // Lua behaviours (<area>/<name>.lua); nil for none
-	LuaBudget    time.Duration // time one script hook may take; default 5ms
+	TelnetAddr string        // "" disables telnet
+	DBPath     string        // SQLite file, created if missing
+	World      fs.FS         // the world folder (world.yaml, areas/, help.yaml)
+	Scripts    fs.FS         // Lua behaviours (<area>/<name>.lua); nil for none
+	LuaBudget  time.Duration // time one script hook may take; default script.DefaultBudget
+	// LuaTickBudget is the Lua time one tick may spend on heartbeats and
+	// timers before the rest wait; default script.DefaultTickBudget.
+	LuaTickBudget time.Duration
+	// GameDay is how long a game day lasts; default world.DefaultDay.
+	GameDay      time.Duration
 	Tick         time.Duration // pulse length; default 100ms
 	LinkDead     time.Duration // how long a dropped player stays; default 10m
 	SaveInterval time.Duration // how often online characters are saved; default 5s
@@ -254,6 +259,7 @@ func New(cfg Config) (*Server, error) {
 		Round:         cfg.CombatRound,
 		Shards:        shardsFor(s),
 		DeathExpLoss:  cfg.DeathExpLoss,
+		Day:           cfg.GameDay,
 		Restore:       snap,
 	}, bp)
 	if err != nil {
@@ -268,6 +274,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.scripts, err = script.New(script.Config{
 		Budget:         cfg.LuaBudget,
+		TickBudget:     cfg.LuaTickBudget,
 		TicksPerSecond: max(int(time.Second/cfg.Tick), 1),
 		Report:         s.reportScript,
 	}, scripts)

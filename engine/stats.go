@@ -144,6 +144,7 @@ func (s *Server) Metrics() map[string]any {
 		"lua_calls":         s.scripts.Calls(),
 		"lua_budget_hits":   s.scripts.BudgetHits(),
 		"lua_errors":        s.scripts.Errors(),
+		"lua_deferred":      s.scripts.Deferred(),
 		"num_gc":            ms.NumGC,
 	}
 }
@@ -181,7 +182,7 @@ func (s *Server) statsCommand() *world.Command {
 				"  saves           %d writes, %d rows, %d failed\n"+
 				"  save write      p99 %s  max %s  (off the loop)\n"+
 				"  save stall      p99 %s  max %s  (the loop taking a snapshot)\n"+
-				"  lua             %d calls, %d budget hits, %d errors, %d scripts\n"+
+				"  lua             %d calls, %d budget hits, %d errors, %d deferred to a later tick, %d scripts\n"+
 				"  handoffs        %d out; p50 %s p99 %s\n"+
 				"  memory          heap %s in use, rss %s, %d goroutines, %d GCs",
 				time.Since(s.stats.started).Round(time.Second), st.Sessions, st.Players,
@@ -191,7 +192,7 @@ func (s *Server) statsCommand() *world.Command {
 				s.saver.writes.Load(), s.saver.rows.Load(), s.saver.failures.Load(),
 				us(s.saver.duration.quantile(0.99)), us(time.Duration(s.saver.duration.max.Load())),
 				us(s.stats.stall.quantile(0.99)), us(time.Duration(s.stats.stall.max.Load())),
-				s.scripts.Calls(), s.scripts.BudgetHits(), s.scripts.Errors(), len(s.scripts.Scripts()),
+				s.scripts.Calls(), s.scripts.BudgetHits(), s.scripts.Errors(), s.scripts.Deferred(), len(s.scripts.Scripts()),
 				s.stats.handoffs.count(), s.stats.handoffs.quantile(0.5), s.stats.handoffs.quantile(0.99),
 				mib(ms.HeapInuse), mib(rss()), runtime.NumGoroutine(), ms.NumGC))
 		},

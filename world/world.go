@@ -81,6 +81,9 @@ type Config struct {
 	// costs (DefaultDeathExpLoss if 0; -1 for nothing).
 	Round        time.Duration
 	DeathExpLoss int
+	// Day is how long one game day lasts in real time (DefaultDay if 0);
+	// the game clock (Hour) follows from the tick count.
+	Day time.Duration
 	// Shards reaches the other shards of a linked world; nil for a world
 	// of one shard.
 	Shards Shards
@@ -149,6 +152,9 @@ func New(cfg Config, bp *Blueprint) (*World, error) {
 	}
 	if cfg.Round <= 0 {
 		cfg.Round = DefaultRound
+	}
+	if cfg.Day <= 0 {
+		cfg.Day = DefaultDay
 	}
 	switch {
 	case cfg.DeathExpLoss == 0:

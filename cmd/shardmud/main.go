@@ -17,8 +17,10 @@ import (
 
 	"shardmud/data"
 	"shardmud/engine"
+	"shardmud/engine/script"
 	"shardmud/engine/web"
 	"shardmud/scripts"
+	"shardmud/world"
 )
 
 func main() {
@@ -45,7 +47,9 @@ func main() {
 	flag.StringVar(&cfg.Ledger, "ledger", "", "the shard whose relay keeps the ledger of who owns each character; every linked shard must name the same one (default: this shard)")
 	flag.StringVar(&cfg.ExportDir, "export", "", "where builders' export writes area files (default: the -world folder, else world-export)")
 	flag.StringVar(&cfg.Admin, "admin", "", "grant the admin role to this character at start")
-	flag.DurationVar(&cfg.LuaBudget, "lua-budget", 5*time.Millisecond, "time one Lua hook call may take before it is stopped")
+	flag.DurationVar(&cfg.LuaBudget, "lua-budget", script.DefaultBudget, "time one Lua hook call may take before it is stopped")
+	flag.DurationVar(&cfg.LuaTickBudget, "lua-tick-budget", script.DefaultTickBudget, "Lua time one tick may spend on heartbeats and timers; the rest wait for the next tick")
+	flag.DurationVar(&cfg.GameDay, "game-day", world.DefaultDay, "how long one day of the game clock lasts")
 	flag.StringVar(&httpAddr, "http", ":8080", "web site address: status, reports, /metrics, /api, the browser client at /play, /admin (empty disables)")
 	flag.IntVar(&cfg.BcryptCost, "hash-cost", bcrypt.DefaultCost, fmt.Sprintf("bcrypt cost of new password hashes (%d to %d); lower only for load tests: it weakens stored passwords", bcrypt.MinCost, bcrypt.MaxCost))
 	flag.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof and /debug/vars metrics on this address (e.g. 127.0.0.1:6060)")

@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"math"
 	"sort"
 
 	lua "github.com/yuin/gopher-lua"
@@ -22,6 +23,10 @@ var (
 		"room":        nil,
 		"find_player": nil,
 		"log":         nil,
+		"hour":        nil,
+		"time_of_day": nil,
+		"hours":       nil,
+		"now":         nil,
 	}
 	roomMethods = map[string]lua.LGFunction{
 		"send":       roomSend,
@@ -87,6 +92,10 @@ func (h *Host) registerAPI() {
 		"room":        h.apiRoom,
 		"find_player": h.apiFindPlayer,
 		"log":         h.apiLog,
+		"hour":        h.apiHour,
+		"time_of_day": h.apiTimeOfDay,
+		"hours":       h.apiHours,
+		"now":         h.apiNow,
 	}
 	for name, fn := range apiGlobals {
 		if fn == nil {
@@ -195,7 +204,10 @@ func hostOf(L *lua.LState) *Host {
 
 // state is an entity's state table, made on first use.
 func (h *Host) state(owner world.Scripted) *lua.LTable {
-	h.touched[owner] = struct{}{} // whoever reaches it may change it: check at the next save
+	h.touched[owner] = struct{}{}      // whoever reaches it may change it: check at the next save
+	if _, ok := h.watched[owner]; ok { // a large state: note where it is reached
+		h.watched[owner] = h.L.Where(1) + " "
+	}
 	t := h.states[owner]
 	if t == nil {
 		t = h.L.NewTable()
@@ -342,9 +354,16 @@ func checkDir(L *lua.LState, n int) world.Dir {
 	return d
 }
 
-// text reads a message argument. Its markup is kept: builders colour
-// their messages; player-typed text reaches hooks already escaped.
-func text(L *lua.LState, n int) string { return L.CheckString(n) }
+// text reads a message argument, at most MaxMessageBytes long. Its markup
+// is kept: builders colour their messages; player-typed text reaches hooks
+// already escaped.
+func text(L *lua.LState, n int) string {
+	s := L.CheckString(n)
+	if len(s) > MaxMessageBytes {
+		L.ArgError(n, fmt.Sprintf("text of %d bytes is over the limit of %d", len(s), MaxMessageBytes))
+	}
+	return s
+}
 
 func list[T any](h *Host, L *lua.LState, xs []T) int {
 	t := L.NewTable()
@@ -403,10 +422,16 @@ func (h *Host) apiTimer(repeat bool) lua.LGFunction {
 		if tm.script == nil {
 			L.RaiseError("after/every can only be used inside a hook")
 		}
-		h.timers.add(tm)
+		if !h.addTimer(tm) {
+			who := "this script's top level"
+			if tm.owner != nil {
+				who = describe(tm.owner)
+			}
+			L.RaiseError("%s already has %d timers running (the most one may have); cancel one first", who, MaxTimersPerOwner)
+		}
 		handle := L.NewTable()
 		handle.RawSetString("cancel", L.NewFunction(func(L *lua.LState) int {
-			tm.dead = true
+			h.kill(tm)
 			return 0
 		}))
 		L.Push(handle)
@@ -438,8 +463,38 @@ func (h *Host) apiLog(L *lua.LState) int {
 	if h.curScript != nil {
 		who = h.curScript.path
 	}
-	h.cfg.Report(fmt.Sprintf("%s says: %s", who, markup.Escape(L.CheckString(1))))
+	h.cfg.Report(fmt.Sprintf("%s says: %s", who, markup.Escape(text(L, 1))))
 	return 0
+}
+
+// The game clock.
+
+func (h *Host) apiHour(L *lua.LState) int {
+	L.Push(lua.LNumber(h.w.Hour()))
+	return 1
+}
+
+func (h *Host) apiTimeOfDay(L *lua.LState) int {
+	L.Push(lua.LString(world.TimeOfDay(h.w.Hour())))
+	return 1
+}
+
+// apiHours is how many real seconds n game hours last, for timers that
+// follow the clock: every(hours(1), fn).
+func (h *Host) apiHours(L *lua.LState) int {
+	n := float64(L.CheckNumber(1))
+	if n < 0 || n > 24*7 {
+		L.ArgError(1, "hours must be between 0 and a week")
+	}
+	L.Push(lua.LNumber(n * float64(h.w.HourTicks()) / float64(h.cfg.TicksPerSecond)))
+	return 1
+}
+
+// apiNow is the seconds since the world started, by its tick: a clock for
+// deadlines kept in state (it starts again at 0 when the server restarts).
+func (h *Host) apiNow(L *lua.LState) int {
+	L.Push(lua.LNumber(float64(h.w.Ticks()) / float64(h.cfg.TicksPerSecond)))
+	return 1
 }
 
 // Rooms.
@@ -498,10 +553,13 @@ func roomDoor(want func(*world.Exit) (closed, locked bool)) lua.LGFunction {
 func roomSpawnItem(L *lua.LState) int {
 	h := hostOf(L)
 	r := checkRoom(L, 1)
-	it, err := h.w.SpawnItem(r, world.Qualify(r.Area.ID, L.CheckString(2)))
+	proto := world.Qualify(r.Area.ID, L.CheckString(2))
+	h.maySpawn(L)
+	it, err := h.w.SpawnItem(r, proto)
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
+	h.spawned(it)
 	L.Push(h.value(it))
 	return 1
 }
@@ -509,12 +567,71 @@ func roomSpawnItem(L *lua.LState) int {
 func roomSpawnMob(L *lua.LState) int {
 	h := hostOf(L)
 	r := checkRoom(L, 1)
-	m, err := h.w.SpawnMob(r, world.Qualify(r.Area.ID, L.CheckString(2)))
+	proto := world.Qualify(r.Area.ID, L.CheckString(2))
+	h.maySpawn(L)
+	m, err := h.w.SpawnMob(r, proto)
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
+	h.spawned(m)
 	L.Push(h.value(m))
 	return 1
+}
+
+// maySpawn raises an error when the running call has made
+// MaxSpawnsPerCall things already, or its script has
+// MaxLiveSpawnsPerScript of its making still in the world.
+func (h *Host) maySpawn(L *lua.LState) {
+	if h.callSpawns >= MaxSpawnsPerCall {
+		L.RaiseError("spawned %d things in one call, the most one call may make", MaxSpawnsPerCall)
+	}
+	sc := h.curScript
+	if sc == nil || sc.eval || sc.live < MaxLiveSpawnsPerScript {
+		return
+	}
+	for x, by := range h.spawner { // some may have left unnoticed (carried off by a player)
+		if by == sc && !h.inWorld(x) {
+			delete(h.spawner, x)
+			sc.live--
+		}
+	}
+	if sc.live >= MaxLiveSpawnsPerScript {
+		L.RaiseError("%s has %d items and NPCs of its making in the world, the most a script may have; remove some first", sc.path, MaxLiveSpawnsPerScript)
+	}
+}
+
+// spawned counts what the running call made.
+func (h *Host) spawned(x world.Scripted) {
+	h.callSpawns++
+	if sc := h.curScript; sc != nil && !sc.eval {
+		h.spawner[x] = sc
+		sc.live++
+	}
+}
+
+// inWorld reports whether an item or NPC is still in the world: an item
+// carried off by a player who left is not.
+func (h *Host) inWorld(x world.Scripted) bool {
+	switch x := x.(type) {
+	case *world.Mobile:
+		return x.Room != nil
+	case *world.Item:
+		for in := x.In(); in != nil; {
+			switch holder := in.(type) {
+			case *world.Room:
+				return true
+			case *world.Mobile:
+				return holder.Room != nil
+			case *world.Player:
+				return h.w.Player(holder.Name) == holder
+			case *world.Item:
+				in = holder.In()
+			default:
+				return false
+			}
+		}
+	}
+	return false
 }
 
 // Mobiles.
@@ -593,34 +710,97 @@ func mobHurt(L *lua.LState) int {
 	return 0
 }
 
-func attrsOf(L *lua.LState) *map[string]float64 {
+// ruleAttr is a number the game's rules use, reached by attr/set_attr:
+// get reads it; set (nil: read-only) stores v, already bounded by lo..hi
+// (hi below 0: bounded by the maximum get returns for maxOf).
+type ruleAttr struct {
+	get    func(x any) int
+	set    func(x any, v int)
+	lo, hi int
+	maxOf  string // hp and mana: bounded by max_hp, max_mana
+}
+
+// playerAttrs and mobAttrs are the rules' numbers; any other name is a
+// free-form attribute no rule reads.
+var (
+	playerAttrs = map[string]ruleAttr{
+		"hp":       {get: func(x any) int { return x.(*world.Player).Stats.HP }, set: func(x any, v int) { x.(*world.Player).Stats.HP = v }, maxOf: "max_hp"},
+		"max_hp":   {get: func(x any) int { return x.(*world.Player).Stats.MaxHP }, set: func(x any, v int) { x.(*world.Player).Stats.MaxHP = v }, lo: 1, hi: 100_000},
+		"mana":     {get: func(x any) int { return x.(*world.Player).Stats.Mana }, set: func(x any, v int) { x.(*world.Player).Stats.Mana = v }, maxOf: "max_mana"},
+		"max_mana": {get: func(x any) int { return x.(*world.Player).Stats.MaxMana }, set: func(x any, v int) { x.(*world.Player).Stats.MaxMana = v }, lo: 0, hi: 100_000},
+		"level":    {get: func(x any) int { return x.(*world.Player).Stats.Level }, set: func(x any, v int) { x.(*world.Player).Stats.Level = v }, lo: 1, hi: 100},
+		"exp":      {get: func(x any) int { return x.(*world.Player).Stats.Exp }, set: func(x any, v int) { x.(*world.Player).Stats.Exp = v }, lo: 0, hi: 1_000_000_000},
+		"gold":     {get: func(x any) int { return x.(*world.Player).Gold }, set: func(x any, v int) { x.(*world.Player).Gold = v }, lo: 0, hi: 1_000_000_000},
+		"str":      {get: func(x any) int { return x.(*world.Player).Stats.Str }, set: func(x any, v int) { x.(*world.Player).Stats.Str = v }, lo: 3, hi: 25},
+		"dex":      {get: func(x any) int { return x.(*world.Player).Stats.Dex }, set: func(x any, v int) { x.(*world.Player).Stats.Dex = v }, lo: 3, hi: 25},
+		"con":      {get: func(x any) int { return x.(*world.Player).Stats.Con }, set: func(x any, v int) { x.(*world.Player).Stats.Con = v }, lo: 3, hi: 25},
+		"int":      {get: func(x any) int { return x.(*world.Player).Stats.Int }, set: func(x any, v int) { x.(*world.Player).Stats.Int = v }, lo: 3, hi: 25},
+	}
+	mobAttrs = map[string]ruleAttr{
+		"hp":     {get: func(x any) int { return x.(*world.Mobile).HP }, set: func(x any, v int) { x.(*world.Mobile).HP = v }, maxOf: "max_hp"},
+		"max_hp": {get: func(x any) int { return x.(*world.Mobile).MaxHP() }},
+		"level":  {get: func(x any) int { return max(x.(*world.Mobile).Proto.Level, 1) }},
+		"gold":   {get: func(x any) int { return x.(*world.Mobile).Proto.Gold }},
+	}
+)
+
+// attrsOf is the attribute owner (argument 1): its rules' numbers and its
+// free-form map.
+func attrsOf(L *lua.LState) (any, map[string]ruleAttr, *map[string]float64) {
 	switch x := L.CheckUserData(1).Value.(type) {
 	case *world.Mobile:
-		return &x.Attrs
+		return x, mobAttrs, &x.Attrs
 	case *world.Player:
-		return &x.Attrs
+		return x, playerAttrs, &x.Attrs
 	}
 	L.ArgError(1, "NPC or player expected")
-	return nil
+	return nil, nil, nil
 }
 
 func attrGet(L *lua.LState) int {
-	attrs := attrsOf(L)
-	L.Push(lua.LNumber((*attrs)[L.CheckString(2)]))
+	x, rules, attrs := attrsOf(L)
+	name := L.CheckString(2)
+	if a, ok := rules[name]; ok {
+		L.Push(lua.LNumber(a.get(x)))
+		return 1
+	}
+	L.Push(lua.LNumber((*attrs)[name]))
 	return 1
 }
 
+// attrSet sets a rule's number within its bounds (hp to 0..max_hp, and so
+// on; whole numbers, out-of-range values clamped), or a free-form
+// attribute.
 func attrSet(L *lua.LState) int {
-	attrs := attrsOf(L)
-	name, v := L.CheckString(2), float64(L.CheckNumber(3))
+	x, rules, attrs := attrsOf(L)
+	name, f := L.CheckString(2), float64(L.CheckNumber(3))
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		L.ArgError(3, "a finite number expected")
+	}
+	if a, ok := rules[name]; ok {
+		if a.set == nil {
+			L.RaiseError("%s of an NPC follows its prototype and cannot be set", name)
+		}
+		lo, hi := a.lo, a.hi
+		if a.maxOf != "" {
+			lo, hi = 0, rules[a.maxOf].get(x)
+		}
+		a.set(x, int(max(min(math.Round(f), float64(hi)), float64(lo))))
+		if p, ok := x.(*world.Player); ok { // keep what follows from a maximum within it
+			p.Stats.HP = min(p.Stats.HP, p.Stats.MaxHP)
+			p.Stats.Mana = min(p.Stats.Mana, p.Stats.MaxMana)
+		}
+		hostOf(L).w.Touch(x)
+		return 0
+	}
 	if *attrs == nil {
 		*attrs = make(map[string]float64)
 	}
-	if _, ok := (*attrs)[name]; !ok && len(*attrs) >= 64 {
-		L.RaiseError("too many attributes (64 at most)")
+	if _, ok := (*attrs)[name]; !ok && len(*attrs) >= MaxAttrs {
+		L.RaiseError("too many attributes (%d at most)", MaxAttrs)
 	}
-	(*attrs)[name] = v
-	hostOf(L).w.Touch(L.CheckUserData(1).Value) // saved with the next snapshot
+	(*attrs)[name] = f
+	hostOf(L).w.Touch(x) // saved with the next snapshot
 	return 0
 }
 

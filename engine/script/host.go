@@ -32,8 +32,11 @@ import (
 // Config tunes a Host.
 type Config struct {
 	// Budget is the time one hook call (with everything it calls) may
-	// take; default 5ms.
+	// take; DefaultBudget if 0.
 	Budget time.Duration
+	// TickBudget is the Lua time one tick may spend on heartbeats and
+	// timers; DefaultTickBudget if 0.
+	TickBudget time.Duration
 	// TicksPerSecond converts seconds in after/every and heartbeats.
 	TicksPerSecond int
 	// Report tells builders and the log about a script problem.
@@ -46,6 +49,7 @@ type Host struct {
 	w       *world.World
 	L       *lua.LState
 	globals *lua.LTable
+	libs    []lib // the shared libraries scripts see through read-only proxies
 	fsys    fs.FS
 
 	scripts map[string]*compiled           // by path, e.g. "thornwick/crier.lua"
@@ -58,34 +62,68 @@ type Host struct {
 	depth   int // nesting of calls into Lua (a hook that triggers a hook)
 	budget  *budget
 
+	// Per-entity failures, for entities that fail alone while others
+	// running the same script succeed.
+	entFails map[world.Scripted]*backoff
+	// What the API let scripts make: timers per owner, spawns per call,
+	// and which script made each spawned entity still counted.
+	timerCount map[timerKey]int
+	deadTimers int // cancelled timers still in the heap
+	callSpawns int
+	spawner    map[world.Scripted]*compiled
+	// watched entities have a large state: where their state is reached
+	// is noted, so that a report can name the line.
+	watched map[world.Scripted]string
+
+	// This tick's Lua time, for the per-tick budget.
+	inTick    bool
+	tickSpent time.Duration
+	tickRan   int
+	tickCost  map[*compiled]time.Duration
+	deferred  []world.Scripted // heartbeats put off, oldest first
+	deferSet  map[world.Scripted]bool
+	hog       *compiled // the script costing most in recent full ticks
+	hogTicks  int
+
+	mem walker
+
 	// The entity and script whose code is running, for after/every/log.
 	curOwner  world.Scripted
 	curScript *compiled
 
-	calls, budgetHits, errors atomic.Uint64
+	calls, budgetHits, errors, deferrals atomic.Uint64
+}
+
+// backoff is the failure record of a script or an entity.
+type backoff struct {
+	fails int           // consecutive failures
+	off   uint64        // disabled until this tick
+	pause time.Duration // the last pause
+	path  string        // for an entity: the script it failed in
 }
 
 // compiled is one script file, instantiated.
 type compiled struct {
-	path    string
-	eval    bool // a builder's lua command: errors go back to them alone
-	env     *lua.LTable
-	fails   int    // consecutive failures
-	off     uint64 // disabled until this tick
-	backoff time.Duration
-	quiet   uint64 // no report before this tick (rate limit)
+	path  string
+	src   string // what it was compiled from: a reload of the same text keeps it
+	eval  bool   // a builder's lua command: errors go back to them alone
+	env   *lua.LTable
+	proto *lua.FunctionProto // its top level, for the lines of its locals
+	backoff
+	quiet    uint64 // no report before this tick (rate limit)
+	hogQuiet uint64
+	live     int // entities its hooks spawned that are still counted
 }
-
-// maxDepth bounds hooks triggering hooks (an NPC walking into a room whose
-// on_enter moves it on, and so on).
-const maxDepth = 8
 
 // New makes a host and compiles every script under fsys (paths relative to
 // it, e.g. "thornwick/crier.lua"). A script that fails to compile is
 // reported and left out; the error lists every such file.
 func New(cfg Config, fsys fs.FS) (*Host, error) {
 	if cfg.Budget <= 0 {
-		cfg.Budget = 5 * time.Millisecond
+		cfg.Budget = DefaultBudget
+	}
+	if cfg.TickBudget <= 0 {
+		cfg.TickBudget = DefaultTickBudget
 	}
 	if cfg.TicksPerSecond <= 0 {
 		cfg.TicksPerSecond = 10
@@ -94,16 +132,22 @@ func New(cfg Config, fsys fs.FS) (*Host, error) {
 		cfg.Report = func(string) {}
 	}
 	h := &Host{
-		cfg:     cfg,
-		L:       newSandboxState(),
-		fsys:    fsys,
-		scripts: make(map[string]*compiled),
-		objects: make(map[any]*lua.LUserData),
-		states:  make(map[world.Scripted]*lua.LTable),
-		touched: make(map[world.Scripted]struct{}),
-		saved:   make(map[world.Scripted]uint64),
-		beats:   make([][]world.Scripted, cfg.TicksPerSecond),
+		cfg:        cfg,
+		fsys:       fsys,
+		scripts:    make(map[string]*compiled),
+		objects:    make(map[any]*lua.LUserData),
+		states:     make(map[world.Scripted]*lua.LTable),
+		touched:    make(map[world.Scripted]struct{}),
+		saved:      make(map[world.Scripted]uint64),
+		beats:      make([][]world.Scripted, cfg.TicksPerSecond),
+		entFails:   make(map[world.Scripted]*backoff),
+		timerCount: make(map[timerKey]int),
+		spawner:    make(map[world.Scripted]*compiled),
+		watched:    make(map[world.Scripted]string),
+		tickCost:   make(map[*compiled]time.Duration),
+		deferSet:   make(map[world.Scripted]bool),
 	}
+	h.L, h.libs = newSandboxState()
 	h.budget = newBudget()
 	h.L.SetContext(h.budget)
 	h.globals = h.L.Get(lua.GlobalsIndex).(*lua.LTable)
@@ -123,10 +167,13 @@ func (h *Host) Attach(w *world.World) error {
 	return err
 }
 
-// Calls, BudgetHits and Errors are counters for stats.
+// Calls, BudgetHits, Errors and Deferred are counters for stats; Deferred
+// counts heartbeats and timer runs put off to a later tick because the
+// tick's Lua budget was spent.
 func (h *Host) Calls() uint64      { return h.calls.Load() }
 func (h *Host) BudgetHits() uint64 { return h.budgetHits.Load() }
 func (h *Host) Errors() uint64     { return h.errors.Load() }
+func (h *Host) Deferred() uint64   { return h.deferrals.Load() }
 
 // Scripts lists the loaded script paths.
 func (h *Host) Scripts() []string {
@@ -139,8 +186,10 @@ func (h *Host) Scripts() []string {
 }
 
 // load compiles the scripts under prefix ("" for all, "thornwick/" for one
-// area) and swaps in those that compile; failures keep the old version.
-// It returns the paths swapped in.
+// area) whose text changed and swaps in those that compile; failures keep
+// the old version. A script whose text is unchanged keeps running as it
+// is, timers and all (and is enabled again if it was disabled). It returns
+// the paths swapped in.
 func (h *Host) load(prefix string) ([]string, error) {
 	var problems []string
 	var swapped []string
@@ -160,13 +209,24 @@ func (h *Host) load(prefix string) ([]string, error) {
 			problems = append(problems, fmt.Sprintf("%s: %v", path, err))
 			return nil
 		}
+		old := h.scripts[path]
+		if old != nil && old.src == string(src) {
+			old.backoff = backoff{} // a reload forgives
+			return nil
+		}
 		sc, err := h.instantiate(path, string(src))
 		if err != nil {
 			problems = append(problems, err.Error())
 			return nil
 		}
-		if old := h.scripts[path]; old != nil {
-			h.timers.cancelScript(old) // timers its old top level set
+		if old != nil {
+			h.cancelScript(old) // timers its old top level set
+			sc.live = old.live
+			for x, by := range h.spawner {
+				if by == old {
+					h.spawner[x] = sc
+				}
+			}
 		}
 		h.scripts[path] = sc
 		swapped = append(swapped, path)
@@ -194,29 +254,52 @@ func compile(path, src string) (*lua.FunctionProto, error) {
 	return proto, nil
 }
 
+// newEnv is a fresh script environment: unknown names fall through to
+// the sandbox globals, and the shared libraries are read-only proxies of
+// its own (so data a script parks in one is counted as its own).
+func (h *Host) newEnv() *lua.LTable {
+	env := h.L.NewTable()
+	mt := h.L.NewTable()
+	mt.RawSetString("__index", h.globals)
+	h.L.SetMetatable(env, mt)
+	for _, l := range h.libs {
+		proxy := h.L.NewTable()
+		h.L.SetMetatable(proxy, l.mt)
+		env.RawSetString(l.name, proxy)
+	}
+	return env
+}
+
 // instantiate compiles a script and runs its top level once in a fresh
-// environment whose unknown names fall through to the sandbox globals.
+// environment.
 func (h *Host) instantiate(path, src string) (*compiled, error) {
 	proto, err := compile(path, src)
 	if err != nil {
 		return nil, err
 	}
-	env := h.L.NewTable()
-	mt := h.L.NewTable()
-	mt.RawSetString("__index", h.globals)
-	h.L.SetMetatable(env, mt)
+	env := h.newEnv()
 	fn := h.L.NewFunctionFromProto(proto)
 	fn.Env = env
-	sc := &compiled{path: path, env: env}
+	sc := &compiled{path: path, src: src, env: env, proto: proto}
 	if _, err := h.run(nil, sc, fn); err != nil {
+		h.cancelScript(sc)
 		return nil, errors.New(h.message(err))
 	}
 	return sc, nil
 }
 
+// scriptOf is owner's script, nil if it has none or it (or owner's own
+// hooks) are disabled.
 func (h *Host) scriptOf(owner world.Scripted) *compiled {
 	sc := h.scripts[owner.Behaviour()]
-	if sc == nil || (h.w != nil && sc.off > h.w.Ticks()) {
+	if sc == nil || h.w == nil {
+		return sc
+	}
+	now := h.w.Ticks()
+	if sc.off > now {
+		return nil
+	}
+	if ef := h.entFails[owner]; ef != nil && ef.off > now && ef.path == sc.path {
 		return nil
 	}
 	return sc
@@ -266,68 +349,112 @@ func (h *Host) callHook(owner world.Scripted, hook string, args []any) (lua.LVal
 	return ret, err == nil
 }
 
-// run is call with owner and sc recorded as the running code.
+// run calls fn with owner and sc recorded as the running code.
 func (h *Host) run(owner world.Scripted, sc *compiled, fn *lua.LFunction, args ...lua.LValue) (lua.LValue, error) {
 	prevOwner, prevScript := h.curOwner, h.curScript
 	h.curOwner, h.curScript = owner, sc
 	defer func() { h.curOwner, h.curScript = prevOwner, prevScript }()
-	return h.call(sc, fn, args...)
-}
-
-// call runs fn under the budget. Nested calls (a hook run by an API
-// function another hook called) share the outermost call's deadline.
-func (h *Host) call(sc *compiled, fn *lua.LFunction, args ...lua.LValue) (lua.LValue, error) {
 	if h.depth >= maxDepth {
 		err := fmt.Errorf("%s: hooks nested more than %d deep", sc.path, maxDepth)
-		h.failed(sc, err)
+		h.failed(sc, owner, err)
 		return lua.LNil, err
 	}
-	if h.depth == 0 {
+	outer := h.depth == 0
+	var start time.Time
+	if outer {
 		h.budget.start(h.cfg.Budget)
-		defer h.budget.stop()
+		h.callSpawns = 0
+		if h.inTick { // heartbeats and timers count against the tick's budget
+			start = time.Now()
+		}
 	}
 	h.depth++
-	defer func() { h.depth-- }()
 	h.calls.Add(1)
+	// Protect turns errors and panics in Lua and the API into err, so the
+	// bookkeeping below always runs (no defer: this is the hot path).
 	err := h.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, args...)
+	h.depth--
+	if outer {
+		h.budget.stop()
+		if h.inTick {
+			d := time.Since(start)
+			h.tickSpent += d
+			h.tickCost[sc] += d
+			h.tickRan++
+		}
+	}
 	if err != nil {
-		h.failed(sc, err)
+		h.failed(sc, owner, err)
 		return lua.LNil, err
 	}
 	ret := h.L.Get(-1)
 	h.L.Pop(1)
 	sc.fails = 0
+	if ef := h.entFails[owner]; ef != nil {
+		ef.fails = 0
+	}
 	return ret, nil
 }
 
-// failed counts and reports a failure, and disables a script that keeps
-// failing.
-func (h *Host) failed(sc *compiled, err error) {
+func (h *Host) now() uint64 {
+	if h.w == nil {
+		return 0
+	}
+	return h.w.Ticks()
+}
+
+// failed counts and reports a failure. A script that keeps failing is
+// disabled; so are the hooks of one entity that keeps failing while
+// others running the same script succeed.
+func (h *Host) failed(sc *compiled, owner world.Scripted, err error) {
 	h.errors.Add(1)
 	msg := h.message(err)
 	if sc.eval {
 		return
 	}
 	if !strings.HasPrefix(msg, sc.path) {
-		msg = sc.path + ": " + msg
+		msg = placeOf(err, sc.path) + " " + msg
 	}
-	var now uint64
-	if h.w != nil {
-		now = h.w.Ticks()
-	}
+	now := h.now()
 	sc.fails++
 	if sc.fails >= FailuresToDisable {
-		sc.backoff = min(max(2*sc.backoff, 10*time.Second), 10*time.Minute)
-		sc.off = now + h.ticks(sc.backoff.Seconds())
-		sc.fails = 0
-		h.cfg.Report(fmt.Sprintf("%s (failed %d times in a row: disabled for %s, or until reload)", msg, FailuresToDisable, sc.backoff))
+		h.disable(sc, func(pause time.Duration) string {
+			return fmt.Sprintf("%s (failed %d times in a row: disabled for %s, or until reload)", msg, FailuresToDisable, pause)
+		})
 		return
+	}
+	if owner != nil {
+		ef := h.entFails[owner]
+		if ef == nil || ef.path != sc.path {
+			ef = &backoff{path: sc.path}
+			h.entFails[owner] = ef
+		}
+		ef.fails++
+		if ef.fails >= FailuresToDisable {
+			ef.pause = nextPause(ef.pause)
+			ef.off = now + h.ticks(ef.pause.Seconds())
+			ef.fails = 0
+			h.cfg.Report(fmt.Sprintf("%s (failed %d times in a row for %s: its hooks are disabled for %s, or until reload)", msg, FailuresToDisable, describe(owner), ef.pause))
+			return
+		}
 	}
 	if now >= sc.quiet {
 		sc.quiet = now + h.ticks(1)
 		h.cfg.Report(msg)
 	}
 }
+
+// disable switches a script's hooks off for its next backoff and reports
+// why, in words that name the pause.
+func (h *Host) disable(sc *compiled, report func(pause time.Duration) string) {
+	sc.pause = nextPause(sc.pause)
+	sc.off = h.now() + h.ticks(sc.pause.Seconds())
+	sc.fails = 0
+	h.cfg.Report(report(sc.pause))
+}
+
+// nextPause doubles a backoff, within MinBackoff and MaxBackoff.
+func nextPause(d time.Duration) time.Duration { return min(max(2*d, MinBackoff), MaxBackoff) }
 
 // message is what builders are told of a Lua error: its first line, with
 // the budget's deadline in words.
@@ -339,6 +466,32 @@ func (h *Host) message(err error) string {
 			fmt.Sprintf("ran over its time budget of %s", h.cfg.Budget), 1)
 	}
 	return msg
+}
+
+// placeOf is "path:line:" for an error raised without a position (a call
+// stack overflow, an error from Go), from the innermost frame of path in
+// its traceback; "path:" if there is none.
+func placeOf(err error, path string) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		trace := ae.StackTrace
+		for i := strings.Index(trace, path+":"); i >= 0; {
+			rest := trace[i+len(path)+1:]
+			n := 0
+			for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+				n++
+			}
+			if n > 0 && n < len(rest) && rest[n] == ':' {
+				return path + ":" + rest[:n+1]
+			}
+			j := strings.Index(rest, path+":")
+			if j < 0 {
+				break
+			}
+			i += len(path) + 1 + j
+		}
+	}
+	return path + ":"
 }
 
 // firstLine is the message of a Lua error without its traceback.
@@ -381,7 +534,14 @@ func (h *Host) Removed(owner world.Scripted) {
 			break
 		}
 	}
-	h.timers.cancelOwner(owner)
+	h.cancelOwner(owner)
+	if sc := h.spawner[owner]; sc != nil {
+		sc.live--
+		delete(h.spawner, owner)
+	}
+	delete(h.deferSet, owner)
+	delete(h.entFails, owner)
+	delete(h.watched, owner)
 	delete(h.states, owner)
 	delete(h.touched, owner)
 	delete(h.saved, owner)
@@ -404,79 +564,89 @@ func (h *Host) bucket(owner world.Scripted) int {
 }
 
 // Tick runs this tick's share of heartbeats (each entity once a second)
-// and the timers that are due.
+// and the timers that are due, within the tick's Lua budget: what the
+// budget leaves out waits for the next tick, heartbeats in the order they
+// were put off, so none waits for ever. Heartbeats and timers take turns
+// going first. Then the memory walker takes its step.
 func (h *Host) Tick(w *world.World) {
 	now := w.Ticks()
-	for _, owner := range append([]world.Scripted(nil), h.beats[now%uint64(len(h.beats))]...) {
+	h.inTick, h.tickSpent, h.tickRan = true, 0, 0
+	clear(h.tickCost)
+	if now%2 == 1 {
+		h.runTimers(now)
+		h.runBeats(now)
+	} else {
+		h.runBeats(now)
+		h.runTimers(now)
+	}
+	h.inTick = false
+	h.noteHog(now)
+	h.walkMemory(MemWalkStepsPerTick)
+}
+
+// spent reports whether this tick's Lua budget is used up; the first call
+// of a tick always runs, so every tick makes progress.
+func (h *Host) spent() bool {
+	return h.tickRan > 0 && h.tickSpent >= h.cfg.TickBudget
+}
+
+// runBeats runs the heartbeats put off earlier, then this tick's bucket.
+// What the budget leaves out joins the end of the waiting list; an entity
+// already waiting gets one beat for the two.
+func (h *Host) runBeats(now uint64) {
+	queue := h.deferred
+	waiting := len(queue)
+	h.deferred = nil
+	queue = append(queue, h.beats[now%uint64(len(h.beats))]...)
+	for i, owner := range queue {
+		late := i < waiting
+		if late && !h.deferSet[owner] {
+			continue // removed while it waited
+		}
+		if h.spent() {
+			switch {
+			case late:
+				h.deferred = append(h.deferred, owner)
+			case !h.deferSet[owner]:
+				h.deferSet[owner] = true
+				h.deferred = append(h.deferred, owner)
+				h.deferrals.Add(1)
+			}
+			continue
+		}
+		if late {
+			delete(h.deferSet, owner)
+		} else if h.deferSet[owner] {
+			continue // still waiting from an earlier tick: that beat comes first
+		}
 		h.Hook(owner, "on_tick")
 	}
-	h.runTimers(now)
-	h.checkMemory(int(now % uint64(len(h.beats))))
 }
 
-// checkMemory enforces MaxStateEntries on the state of the entities in one
-// heartbeat bucket (so every entity is checked once a second, spread over
-// the ticks like the heartbeats) and, in bucket 0, on every script's own
-// globals. A script that grows a table without bound has it emptied, is
-// reported, and counts a failure.
-func (h *Host) checkMemory(bucket int) {
-	for _, owner := range h.beats[bucket] {
-		t := h.states[owner]
-		if t == nil || countEntries(t, MaxStateEntries+1) <= MaxStateEntries {
-			continue
-		}
-		h.states[owner] = h.L.NewTable()
-		h.touched[owner] = struct{}{}
-		if sc := h.scripts[owner.Behaviour()]; sc != nil {
-			h.failed(sc, fmt.Errorf("%s: state of %s held over %d entries and was emptied", sc.path, describe(owner), MaxStateEntries))
-		}
-	}
-	if bucket != 0 {
+// noteHog reports a script whose hooks keep costing the most in ticks
+// that use up the Lua budget.
+func (h *Host) noteHog(now uint64) {
+	if h.tickSpent < h.cfg.TickBudget {
+		h.hog, h.hogTicks = nil, 0
 		return
 	}
-	for _, sc := range h.scripts {
-		if countEntries(sc.env, MaxStateEntries+1) <= MaxStateEntries {
-			continue
-		}
-		var drop []lua.LValue
-		sc.env.ForEach(func(k, v lua.LValue) {
-			if _, isFn := v.(*lua.LFunction); !isFn {
-				drop = append(drop, k)
-			}
-		})
-		for _, k := range drop {
-			sc.env.RawSet(k, lua.LNil)
-		}
-		h.failed(sc, fmt.Errorf("%s: its globals held over %d entries and were emptied", sc.path, MaxStateEntries))
-	}
-}
-
-// countEntries counts the entries of t and the tables in it, stopping at
-// limit; each table is counted once however often it is referenced.
-func countEntries(t *lua.LTable, limit int) int {
-	n := 0
-	var seen map[*lua.LTable]bool // only for nested tables
-	stack := []*lua.LTable{t}
-	for len(stack) > 0 && n < limit {
-		cur := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for k, v := cur.Next(lua.LNil); k != lua.LNil && n < limit; k, v = cur.Next(k) {
-			n++
-			switch x := v.(type) {
-			case *lua.LTable:
-				if seen == nil {
-					seen = map[*lua.LTable]bool{t: true}
-				}
-				if !seen[x] {
-					seen[x] = true
-					stack = append(stack, x)
-				}
-			case lua.LString:
-				n += len(x) / 64 // long strings count by size
-			}
+	var top *compiled
+	for sc, d := range h.tickCost {
+		if top == nil || d > h.tickCost[top] || d == h.tickCost[top] && sc.path < top.path {
+			top = sc
 		}
 	}
-	return n
+	if top != h.hog {
+		h.hog, h.hogTicks = top, 0
+	}
+	h.hogTicks++
+	if top == nil || top.eval || h.hogTicks < HogTicksToReport || now < top.hogQuiet {
+		return
+	}
+	top.hogQuiet = now + h.ticks(60)
+	h.hogTicks = 0
+	h.cfg.Report(fmt.Sprintf("%s: its hooks cost the most Lua time in %d ticks in a row that used up the per-tick budget of %s (%s of %s in the last); hooks beyond the budget wait for later ticks",
+		top.path, HogTicksToReport, h.cfg.TickBudget, h.tickCost[top].Round(time.Microsecond), h.tickSpent.Round(time.Microsecond)))
 }
 
 // ReloadFrom is Reload reading the scripts from fsys from now on (a copy
@@ -486,11 +656,12 @@ func (h *Host) ReloadFrom(fsys fs.FS, area string) ([]string, error) {
 	return h.Reload(area)
 }
 
-// Reload recompiles the scripts (all, or one area's with area != ""),
-// keeping every entity's state. Entities whose script was swapped lose
-// their timers and get on_spawn again, so they restart cleanly with the new
-// code. It returns what was reloaded and the compile errors (the old
-// version of a failing file keeps running).
+// Reload recompiles the scripts whose text changed (all, or one area's
+// with area != ""), keeping every entity's state. Entities whose script
+// was swapped lose their timers and get on_spawn again, so they restart
+// cleanly with the new code; entities of unchanged scripts keep theirs.
+// It returns what was reloaded and the compile errors (the old version of
+// a failing file keeps running).
 func (h *Host) Reload(area string) ([]string, error) {
 	prefix := ""
 	if area != "" {
@@ -501,10 +672,15 @@ func (h *Host) Reload(area string) ([]string, error) {
 	for _, p := range swapped {
 		fresh[p] = true
 	}
+	for owner, ef := range h.entFails {
+		if strings.HasPrefix(ef.path, prefix) {
+			delete(h.entFails, owner) // a reload forgives
+		}
+	}
 	for _, bucket := range h.beats {
 		for _, owner := range append([]world.Scripted(nil), bucket...) {
 			if fresh[owner.Behaviour()] {
-				h.timers.cancelOwner(owner)
+				h.cancelOwner(owner)
 				h.Hook(owner, "on_spawn")
 			}
 		}
@@ -516,10 +692,7 @@ func (h *Host) Reload(area string) ([]string, error) {
 // room) and me (the builder) bound, and returns what to show them: the
 // value it returns, or the error.
 func (h *Host) Eval(p *world.Player, code string) string {
-	env := h.L.NewTable()
-	mt := h.L.NewTable()
-	mt.RawSetString("__index", h.globals)
-	h.L.SetMetatable(env, mt)
+	env := h.newEnv()
 	env.RawSetString("me", h.value(p))
 	env.RawSetString("here", h.value(p.Room))
 	proto, err := compile("lua", "return "+code)
@@ -530,7 +703,7 @@ func (h *Host) Eval(p *world.Player, code string) string {
 	}
 	fn := h.L.NewFunctionFromProto(proto)
 	fn.Env = env
-	sc := &compiled{path: "lua", env: env, eval: true}
+	sc := &compiled{path: "lua", env: env, eval: true, proto: proto}
 	ret, err := h.run(nil, sc, fn)
 	if err != nil {
 		return "error: " + h.message(err)

@@ -23,10 +23,6 @@ import (
 // string key that starts with "#" written with one more "#"), so that a
 // state comes back exactly as it was.
 
-// MaxStateDepth is how deeply nested a saved state may be; deeper tables
-// are left out.
-const MaxStateDepth = 32
-
 // TakeStates encodes the state of every entity whose state table was
 // reached since the last call and hands out those that differ from what
 // was last handed out.

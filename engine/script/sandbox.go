@@ -8,37 +8,27 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Limits on what one script may do. See also Config.Budget.
-const (
-	// CallStackSize bounds Lua call depth: deep recursion fails with
-	// "stack overflow" instead of eating memory.
-	CallStackSize = 200
-	// RegistrySize and RegistryMaxSize bound the Lua value stack.
-	RegistrySize    = 16 << 10
-	RegistryMaxSize = 256 << 10
-	// MaxStringBytes bounds strings built by string.rep and string.format.
-	MaxStringBytes = 1 << 20
-	// MaxStateEntries bounds the entries (counted through nested tables)
-	// one entity's state table, or one script's globals, may hold; each is
-	// checked once a second.
-	MaxStateEntries = 10_000
-	// FailuresToDisable consecutive errors disable a script's hooks, for
-	// a backoff that doubles from 10 seconds up to 10 minutes.
-	FailuresToDisable = 3
-	// MaxTimersPerTick bounds the timers run in one tick; the rest wait.
-	MaxTimersPerTick = 2000
-)
-
 // removedGlobals are base functions a builder's script must not reach: they
 // load code from files or strings, reach other environments, or tune the
 // collector for everyone.
 var removedGlobals = []string{"dofile", "loadfile", "load", "loadstring", "require",
 	"module", "collectgarbage", "getfenv", "setfenv", "newproxy", "print", "_printregs", "_GOPHER_LUA_VERSION"}
 
+// lib is a shared library scripts reach only through read-only proxies:
+// each script environment gets its own empty table whose metatable (mt,
+// shared) reads from the library and refuses writes. So one script cannot
+// change string.lower for the others, nor park data in a library where
+// the memory walker would not find it.
+type lib struct {
+	name string
+	mt   *lua.LTable
+}
+
 // newSandboxState makes the one Lua state all scripts share: base (minus
 // the removed functions), table, string and math; no os, io, debug,
-// package or coroutine.
-func newSandboxState() *lua.LState {
+// package or coroutine. The libraries are taken out of the globals and
+// returned, for newEnv to hand each script read-only proxies of them.
+func newSandboxState() (*lua.LState, []lib) {
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		CallStackSize:       CallStackSize,
@@ -90,7 +80,41 @@ func newSandboxState() *lua.LState {
 	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
 		mt.RawSetString("__metatable", lua.LString("locked"))
 	}
-	return L
+	var libs []lib
+	readOnly := make(map[*lua.LTable]string)
+	for _, name := range []string{lua.StringLibName, lua.TabLibName, lua.MathLibName} {
+		real := L.GetGlobal(name).(*lua.LTable)
+		mt := L.NewTable()
+		mt.RawSetString("__index", real)
+		mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+			L.RaiseError("%s is shared by every script and read-only: keep your own functions and data in local variables or state", name)
+			return 0
+		}))
+		mt.RawSetString("__metatable", lua.LString("locked"))
+		libs = append(libs, lib{name: name, mt: mt})
+		readOnly[mt] = name
+		L.SetGlobal(name, lua.LNil)
+	}
+	// No coroutines: a coroutine resumed later runs outside the hook that
+	// made it. A stand-in says so, with the line that tried.
+	absentMT := L.NewTable()
+	absentMT.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("coroutine.%s: coroutines are not available to scripts; use after() or every() to do work later", L.CheckString(2))
+		return 0
+	}))
+	absentMT.RawSetString("__newindex", absentMT.RawGetString("__index"))
+	absentMT.RawSetString("__metatable", lua.LString("locked"))
+	libs = append(libs, lib{name: "coroutine", mt: absentMT}) // one stand-in per script, like the libraries
+	readOnly[absentMT] = "coroutine"
+	// rawset would write past __newindex into a proxy.
+	realRawset := L.GetGlobal("rawset").(*lua.LFunction)
+	L.SetGlobal("rawset", L.NewFunction(func(L *lua.LState) int {
+		if mt, ok := L.CheckTable(1).Metatable.(*lua.LTable); ok && readOnly[mt] != "" {
+			L.RaiseError("%s is shared by every script and read-only", readOnly[mt])
+		}
+		return callThrough(L, realRawset)
+	}))
+	return L, libs
 }
 
 // callThrough calls fn with the current arguments and returns its results.
@@ -125,14 +149,6 @@ func checkFormat(f string) string {
 	}
 	return ""
 }
-
-// MaxPatternSteps bounds the worst case of one pattern call. Lua patterns
-// backtrack: each repetition (*, +, -, ?) can multiply the work by the
-// subject's length, and gopher-lua matches in Go, where the time budget
-// cannot interrupt it. So a pattern with q repetitions is refused on a
-// subject longer than the (q+1)th root of this (q=1: 1000 bytes, q=2: 100,
-// q=3: 31); plain find (fourth argument true) has no such limit.
-const MaxPatternSteps = 1_000_000
 
 // guardPattern wraps string.find, match, gmatch and gsub with that check.
 func guardPattern(name string, real *lua.LFunction) lua.LGFunction {
