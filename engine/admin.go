@@ -501,7 +501,9 @@ func (s *Server) tickShutdown(sc *shutdownClock) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s.Shutdown(ctx)
+			if err := s.Shutdown(ctx); err != nil { // main asks again and exits non-zero
+				s.log.Error("shutdown by an admin failed", "err", err)
+			}
 		}()
 		return
 	}

@@ -169,7 +169,12 @@ func (h host) Record(e world.Event) {
 		h.s.commandCounts[cmdKey{e.Target, e.Room}]++
 		return
 	}
-	if e.Kind == "admin" { // where the staff member connected from
+	if e.Kind == "admin" {
+		// A staff command may have moved a player, edited an area or
+		// thrown someone out: saved at once, as any admin edit is, not at
+		// the next interval.
+		h.s.world.SaveSoon()
+		// Where the staff member connected from.
 		if p := h.s.world.Player(e.Actor); p != nil {
 			if sess, ok := p.Link().(*session); ok {
 				e.Details["addr"] = sess.addr
@@ -211,9 +216,13 @@ func (s *Server) entered(sess *session) {
 	p := sess.player
 	key := p.Key()
 	proto := sess.door.Protocol()
-	if _, ok := s.online[key]; !ok {
-		s.online[key] = onlineSince{at: time.Now(), protocol: proto, addr: sess.addr}
+	// The logout names the connection it ends: the latest.
+	since := s.online[key]
+	if since.at.IsZero() {
+		since.at = time.Now()
 	}
+	since.protocol, since.addr = proto, sess.addr
+	s.online[key] = since
 	s.journal.record(store.Event{Kind: "login", Actor: p.Name, Room: p.Room.ID,
 		Details: map[string]any{"protocol": proto, "addr": sess.addr, "new": sess.created}})
 	s.sampleOnline()
@@ -230,7 +239,9 @@ func (s *Server) left(name, room, reason string) {
 	key := world.PlayerKey(name)
 	since := s.online[key]
 	delete(s.online, key)
-	details := map[string]any{"reason": reason, "protocol": since.protocol}
+	// How it came, as its login said: who was online from where is then
+	// known from either end of the session.
+	details := map[string]any{"reason": reason, "protocol": since.protocol, "addr": since.addr}
 	if !since.at.IsZero() {
 		details["seconds"] = int(time.Since(since.at).Seconds())
 	}
