@@ -261,3 +261,91 @@ func TestReportsWhilePlaying(t *testing.T) {
 	}
 	t.Logf("tick p99 %v before, %v with %d reports running alongside (cumulative histogram)", before.TickP99, after.TickP99, n)
 }
+
+// Logins and logouts name the connection: its address and protocol, as the
+// server saw them, end to end through the events table.
+func TestLoginLogoutDetails(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice")
+	addr := alice.conn.LocalAddr().String() // the server's view of the client
+	alice.send("quit")
+	alice.expectClosed()
+
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	for _, kind := range []string{"login", "logout"} {
+		checkFor(t, 5*time.Second, func() error {
+			var gotAddr, gotProto string
+			err := ro.DB().QueryRow(`SELECT json_extract(details, '$.addr'), json_extract(details, '$.protocol')
+				FROM events WHERE kind = ? AND actor = 'Alice'`, kind).Scan(&gotAddr, &gotProto)
+			if err != nil {
+				return fmt.Errorf("%s event: %w", kind, err)
+			}
+			if gotAddr != addr || gotProto != "telnet" {
+				return fmt.Errorf("%s event: addr %q protocol %q, want %q telnet", kind, gotAddr, gotProto, addr)
+			}
+			return nil
+		})
+	}
+}
+
+// pollDB polls a read-only connection (the way reports read) until query
+// returns want: the change is on disk, not only in the game.
+func pollDB(t *testing.T, ro *store.Store, what, want, query string, args ...any) {
+	t.Helper()
+	checkFor(t, 5*time.Second, func() error {
+		var got sql.NullString
+		err := ro.DB().QueryRow(query, args...).Scan(&got)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if got.String != want {
+			return fmt.Errorf("%s: the database says %q, want %q (with -save 1h only an immediate save writes it)", what, got.String, want)
+		}
+		return nil
+	})
+}
+
+// Trades, quits, staff moves and builders' edits are saved at once: with
+// the save interval at an hour, each reaches the disk within seconds.
+func TestUrgentSavesReachDisk(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SaveInterval = time.Hour
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice") // the first character: admin
+	bob := login(t, srv, "bob")
+	carol := login(t, srv, "carol")
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	const stickHolder = `SELECT holder_kind || ':' || holder FROM items WHERE proto = 'thornwick.walking_stick'`
+
+	alice.send("get stick")
+	alice.expect("You get")
+	alice.send("give stick bob")
+	bob.expect("gives you")
+	pollDB(t, ro, "give", "player:bob", stickHolder)
+
+	bob.send("drop stick") // not urgent by itself: the quit saves it
+	bob.expect("You drop")
+	bob.send("quit")
+	bob.expectClosed()
+	pollDB(t, ro, "quit", "room:thornwick.square", stickHolder)
+
+	alice.send("transfer carol thornwick.smithy")
+	alice.expect("You send Carol")
+	carol.expect("summons you")
+	pollDB(t, ro, "transfer", "thornwick.smithy", `SELECT room FROM characters WHERE name_key = 'carol'`)
+
+	alice.send("rname The Renamed Square")
+	alice.expect("Renamed")
+	pollDB(t, ro, "rname", "1", `SELECT instr(yaml, 'The Renamed Square') > 0 FROM area_edits WHERE area = 'thornwick'`)
+}
