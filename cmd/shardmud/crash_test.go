@@ -508,3 +508,93 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 		t.Error("the corrupt file was changed")
 	}
 }
+
+// logBuffer collects a process's log lines for a test to read while it
+// runs.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *logBuffer) add(line string) {
+	b.mu.Lock()
+	b.lines = append(b.lines, line)
+	b.mu.Unlock()
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines, "\n")
+}
+
+// When the final save fails (another process holds the database locked
+// through the shutdown), the process says so and exits non-zero, though an
+// admin's shutdown command ran the shutdown and main only asked for its
+// result.
+func TestFailedFinalSaveExitsNonZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "test.db")
+	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-http", "", "-db", db)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	var logs logBuffer
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.add(sc.Text())
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	var telnet string
+	select {
+	case telnet = <-addr:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	admin := dialAndWait(t, telnet, "create alice password1\r\n", "Exits:")
+
+	locker, err := sql.Open("sqlite3", "file:"+db+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	conn, err := locker.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	admin.Write([]byte("get stick\r\nshutdown 0\r\n"))
+	readUntil(t, admin, "The server is shutting down.")
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err = <-exited:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the server did not exit; log:\n%s", logs.String())
+	}
+	conn.ExecContext(t.Context(), `ROLLBACK`)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("exit: %v, want a non-zero status; log:\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "THE FINAL SAVE FAILED") {
+		t.Errorf("the log does not say the final save failed:\n%s", logs.String())
+	}
+}
