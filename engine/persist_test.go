@@ -1,10 +1,15 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -348,4 +353,167 @@ func TestUrgentSavesReachDisk(t *testing.T) {
 	alice.send("rname The Renamed Square")
 	alice.expect("Renamed")
 	pollDB(t, ro, "rname", "1", `SELECT instr(yaml, 'The Renamed Square') > 0 FROM area_edits WHERE area = 'thornwick'`)
+}
+
+// logTail is a logger's output, readable by the test while the server
+// writes it.
+type logTail struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logTail) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logTail) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logTail) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, nil))
+}
+
+// A database that refuses writes (a file or disk gone read-only) does not
+// stop the game: every failed save is logged as an error, retried with a
+// growing wait, admins online are warned, and once writes work again the
+// next save has everything, nothing lost.
+//
+// The fault is a read-only handle on the same file put in the saver's way
+// (saver.fault): SQLite itself refuses the writes. chmod would prove
+// nothing: the server's open descriptors keep writing whatever the mode,
+// and tests may run as root.
+func TestSaveFailsOnReadOnlyDatabase(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SaveInterval = 50 * time.Millisecond
+	var logs logTail
+	cfg.Logger = logs.logger()
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice") // admin: sees the warnings
+
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	srv.saver.fault.Store(ro)
+	alice.send("get stick")
+	alice.expect("You get")
+	alice.expect("Saving the world FAILED")
+	alice.expect("readonly")
+	for range 3 { // the game goes on
+		alice.send("north")
+		alice.expect("Exits:")
+		alice.send("south")
+		alice.expect("Exits:")
+	}
+	// Retried, each wait longer than the last.
+	checkFor(t, 10*time.Second, func() error {
+		l := logs.String()
+		if !strings.Contains(l, `level=ERROR msg="SAVING THE WORLD FAILED`) || !strings.Contains(l, "retry_in=1s") || !strings.Contains(l, "retry_in=2s") {
+			return fmt.Errorf("no failed saves retried after 1s and then 2s logged as errors:\n%s", l)
+		}
+		return nil
+	})
+	srv.saver.fault.Store(nil)
+	alice.expect("Saving the world works again")
+	stopServer(t, srv)
+
+	srv = startServer(t, cfg)
+	alice = connect(t, srv, "alice")
+	alice.send("inventory")
+	alice.expect("walking stick")
+}
+
+// A database file corrupted under the running server (pages overwritten
+// by something else) does not bring it down: the errors are logged, admins
+// are warned, and players keep playing.
+func TestCorruptWhileRunning(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.SaveInterval = 50 * time.Millisecond
+	var logs logTail
+	cfg.Logger = logs.logger()
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx) // fails, as the database does
+		}
+	})
+	alice := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+
+	// Everything moves from the write-ahead log into the file, so that
+	// reading anything reads the file; then everything but its header
+	// page becomes noise.
+	cp, err := sql.Open("sqlite3", "file:"+cfg.DBPath+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cp.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	cp.Close()
+	f, err := os.OpenFile(cfg.DBPath, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	noise := bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 1024)
+	for off := int64(4096); off < info.Size(); off += int64(len(noise)) {
+		if _, err := f.WriteAt(noise, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+
+	// Saves, logins and the journal all reach the broken file.
+	for i := range 5 {
+		alice.send("get stick")
+		alice.send("drop stick")
+		alice.send("say still here " + strconv.Itoa(i))
+		alice.expect("still here " + strconv.Itoa(i))
+		c := dial(t, srv, "carol")
+		c.send("create carol" + strconv.Itoa(i) + " password1")
+		c.fill(200 * time.Millisecond)
+		c.conn.Close()
+		if strings.Contains(logs.String(), "FAILED") {
+			break
+		}
+	}
+	alice.expect("FAILED") // the save or the journal
+	bob.send("say the game goes on")
+	bob.expect("You say")
+	alice.expect("Bob says")
+	if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "malformed") {
+		t.Errorf("the corruption is not logged as an error naming it:\n%s", l)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stopped = true
+	if err := srv.Shutdown(ctx); err == nil {
+		t.Error("Shutdown reported success on a corrupt database")
+	} else {
+		t.Logf("shutdown: %v", err)
+	}
+	if strings.Contains(logs.String(), "panic") {
+		t.Errorf("the server panicked:\n%s", logs.String())
+	}
 }

@@ -33,6 +33,13 @@ type saver struct {
 	stop   chan struct{}
 	done   chan struct{}
 
+	// fault, when set, is written instead of store: tests put a read-only
+	// handle on the same file here, so that SQLite refuses the writes as
+	// it would for a file or disk gone read-only. (Making the file
+	// read-only with chmod proves nothing: the open descriptors keep
+	// writing, and tests may run as root.)
+	fault atomic.Pointer[store.Store]
+
 	written atomic.Uint64 // sequence number of the last delta written
 	writing atomic.Bool   // a transaction is open (for the crash test's aim)
 
@@ -167,7 +174,11 @@ func (sv *saver) write(d *world.Delta) error {
 	defer cancel()
 	start := time.Now()
 	sv.writing.Store(true)
-	err := sv.store.SaveDelta(ctx, d)
+	st := sv.store
+	if f := sv.fault.Load(); f != nil {
+		st = f
+	}
+	err := st.SaveDelta(ctx, d)
 	sv.writing.Store(false)
 	sv.duration.observe(time.Since(start))
 	if err != nil {
