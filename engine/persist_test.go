@@ -517,3 +517,71 @@ func TestCorruptWhileRunning(t *testing.T) {
 		t.Errorf("the server panicked:\n%s", logs.String())
 	}
 }
+
+// An item an NPC carries comes back with that NPC after a restart, once:
+// the same item, not back on the floor, not a second copy. (A reset would
+// make a new coin in the room, as it does without a restart: the slot's
+// coin left the room; "reset: never" keeps that rule out of the count.)
+func TestNPCCarriedItemSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.World = fstest.MapFS{
+		"world.yaml": {Data: []byte("name: Test\nstart: t.a\n")},
+		"areas/t.yaml": {Data: []byte(`area: t
+reset: never
+rooms:
+  a:
+    name: Room A
+    desc: The first room.
+    items: [coin]
+    mobs: [clerk]
+items:
+  coin:
+    short: a silver coin
+    long: A silver coin lies here.
+    keywords: [coin, silver]
+mobs:
+  clerk:
+    short: a bored clerk
+    long: A bored clerk leans on the counter.
+    keywords: [clerk]
+`)},
+	}
+	srv := startServer(t, cfg)
+	alice := login(t, srv, "alice") // admin: may stat the clerk
+	alice.send("get coin")
+	alice.expect("You get a silver coin.")
+	alice.send("give coin clerk")
+	alice.expect("You give a silver coin to a bored clerk.")
+	alice.send("save")
+	alice.expect("Saved")
+	stopServer(t, srv)
+
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := func() string {
+		var got string
+		ro.DB().QueryRow(`SELECT group_concat(i.id || '@' || i.holder_kind || ':' || coalesce(m.proto, i.holder), ',') FROM items i
+			LEFT JOIN mobs m ON i.holder_kind = 'mob' AND m.id = CAST(i.holder AS INTEGER) WHERE i.proto = 't.coin'`).Scan(&got)
+		return got
+	}
+	first := rows()
+	if _, holder, _ := strings.Cut(first, "@"); holder != "mob:t.clerk" {
+		t.Fatalf("the coin's rows after the first run: %q, want one held by the clerk", first)
+	}
+
+	srv = startServer(t, cfg)
+	alice = connect(t, srv, "alice")
+	alice.send("stat clerk")
+	alice.expect("carries:  t.coin#") // the clerk still carries it
+	alice.send("look")
+	alice.expect("Exits:")
+	alice.reject("A silver coin lies here.", 300*time.Millisecond)
+	stopServer(t, srv)
+	if got := rows(); got != first {
+		t.Errorf("the coin's rows after a restart: %q, want %q as before", got, first)
+	}
+	ro.Close()
+}
