@@ -548,7 +548,15 @@ func (s *Server) cmdAudit(c *world.Ctx) {
 	c.Target = name
 	s.background(c.P, func() string {
 		s.journal.flush(5 * time.Second) // the latest commands, not only those written so far
-		entries, err := s.store.Audit(context.Background(), name, n)
+		// Read as reports read, through a read-only connection of its
+		// own: never one of the writer's, which the saver and the journal
+		// need.
+		ro, err := store.OpenReadOnly(s.cfg.DBPath)
+		if err != nil {
+			return "The database failed: " + err.Error()
+		}
+		defer ro.Close()
+		entries, err := ro.Audit(context.Background(), name, n)
 		if err != nil {
 			return "The database failed: " + err.Error()
 		}
