@@ -53,6 +53,14 @@ type saver struct {
 	duration               histogram
 }
 
+// ChaosSaveSlow is the Config.Chaos value that holds every snapshot's
+// transaction open for chaosSaveDelay before it commits: the crash test's
+// kills aimed at a write then land inside one.
+const (
+	ChaosSaveSlow  = "save-slow"
+	chaosSaveDelay = 300 * time.Millisecond
+)
+
 func newSaver(st *store.Store, log *slog.Logger, problem func(error)) *saver {
 	return &saver{
 		store: st, log: log, problem: problem,

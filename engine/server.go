@@ -58,7 +58,8 @@ type Config struct {
 	RelayToken   string        // the relay's secret
 	Ledger       string        // the shard whose relay keeps the ownership ledger; default this one
 	// Chaos pauses every handoff at this step (ChaosSteps), for the chaos
-	// test; "" for none.
+	// test, or slows every save's transaction (ChaosSaveSlow), for the
+	// crash test; "" for none.
 	Chaos       string
 	CombatRound time.Duration // length of a combat round; default 2s
 	// MaxCompressed is how many telnet sessions are offered MCCP at once
@@ -304,6 +305,9 @@ func New(cfg Config) (*Server, error) {
 			st.Close()
 			return nil, err
 		}
+	}
+	if cfg.Chaos == ChaosSaveSlow {
+		st.SlowCommits(chaosSaveDelay)
 	}
 	s.saver = newSaver(st, s.log, s.saveProblem)
 	return s, nil
