@@ -43,7 +43,7 @@ const (
 	crashSlack = 400 * time.Millisecond
 	// crashSlowSave is how long SHARDMUD_CHAOS=save-slow holds each
 	// write open (engine's chaosSaveDelay), added to the slack.
-	crashSlowSave = 300 * time.Millisecond
+	crashSlowSave = 100 * time.Millisecond
 )
 
 func crashWorld(t *testing.T) string {
