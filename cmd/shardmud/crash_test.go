@@ -663,7 +663,7 @@ func TestFailedFinalSaveExitsNonZero(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	select {
 	case err = <-exited:
-	case <-time.After(60 * time.Second):
+	case <-time.After(90 * time.Second): // each failing write waits out the 5 s busy timeout
 		t.Fatalf("the server did not exit; log:\n%s", logs.String())
 	}
 	conn.ExecContext(t.Context(), `ROLLBACK`)
