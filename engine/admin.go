@@ -538,7 +538,9 @@ func (s *Server) tickShutdown(sc *shutdownClock) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s.Shutdown(ctx)
+			if err := s.Shutdown(ctx); err != nil { // main asks again and exits non-zero
+				s.log.Error("shutdown by an admin failed", "err", err)
+			}
 		}()
 		return
 	}
@@ -583,7 +585,15 @@ func (s *Server) cmdAudit(c *world.Ctx) {
 	c.Target = name
 	s.audited(c, func() (string, bool) {
 		s.journal.flush(5 * time.Second) // the latest commands, not only those written so far
-		entries, err := s.store.Audit(context.Background(), name, n)
+		// Read as reports read, through a read-only connection of its
+		// own: never one of the writer's, which the saver and the journal
+		// need.
+		ro, err := store.OpenReadOnly(s.cfg.DBPath)
+		if err != nil {
+			return "The database failed: " + err.Error()
+		}
+		defer ro.Close()
+		entries, err := ro.Audit(context.Background(), name, n)
 		if err != nil {
 			return "The database failed: " + err.Error(), true
 		}

@@ -28,6 +28,9 @@ type journal struct {
 	done     chan struct{}
 
 	written, dropped, failures atomic.Uint64
+	// fault, when set, is written instead of store: tests put a read-only
+	// handle on the same file here to make writes fail (see saver.fault).
+	fault atomic.Pointer[store.Store]
 }
 
 func newJournal(st *store.Store, shard string, log *slog.Logger, problem func(error)) *journal {
@@ -66,7 +69,11 @@ func (j *journal) run() {
 			if len(batch) < JournalBatch || retry > 0 {
 				if len(batch) > JournalHeld {
 					j.dropped.Add(uint64(len(batch) - JournalHeld))
-					batch = append(batch[:0], batch[len(batch)-JournalHeld:]...)
+					// Resliced, not copied: a copy per event would be
+					// JournalHeld events moved for every one that arrives
+					// while the database fails. append reallocates, with
+					// only the held ones, when the array runs out.
+					batch = batch[len(batch)-JournalHeld:]
 				}
 				continue
 			}
@@ -97,7 +104,11 @@ func (j *journal) run() {
 		}
 		next := JournalFlush
 		if len(batch) > 0 {
-			if err := j.write(batch); err != nil {
+			// What was written goes, whatever failed after it: a retry
+			// never writes an event twice.
+			n, err := j.write(batch)
+			batch = append(batch[:0], batch[n:]...)
+			if err != nil {
 				if retry == 0 {
 					j.problem(err)
 				}
@@ -105,7 +116,6 @@ func (j *journal) run() {
 				j.log.Error("JOURNAL WRITE FAILED; events are kept and retried", "err", err, "retry_in", retry, "held", len(batch))
 				next = retry
 			} else {
-				batch = batch[:0]
 				if retry > 0 {
 					retry = 0
 					j.log.Info("journal writes work again")
@@ -137,19 +147,25 @@ func (j *journal) flush(timeout time.Duration) {
 	}
 }
 
-func (j *journal) write(batch []store.Event) error {
+// write writes batch in transactions of at most JournalBatch events and
+// returns how many of them are on disk.
+func (j *journal) write(batch []store.Event) (written int, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for len(batch) > 0 {
-		n := min(len(batch), JournalBatch)
-		if err := j.store.AppendEvents(ctx, j.shard, batch[:n]); err != nil {
+	st := j.store
+	if f := j.fault.Load(); f != nil {
+		st = f
+	}
+	for written < len(batch) {
+		n := min(len(batch)-written, JournalBatch)
+		if err := st.AppendEvents(ctx, j.shard, batch[written:written+n]); err != nil {
 			j.failures.Add(1)
-			return err
+			return written, err
 		}
 		j.written.Add(uint64(n))
-		batch = batch[n:]
+		written += n
 	}
-	return nil
+	return written, nil
 }
 
 // close writes what is queued and stops the goroutine.
@@ -169,7 +185,12 @@ func (h host) Record(e world.Event) {
 		h.s.commandCounts[cmdKey{e.Target, e.Room}]++
 		return
 	}
-	if e.Kind == "admin" { // where the staff member connected from
+	if e.Kind == "admin" {
+		// A staff command may have moved a player, edited an area or
+		// thrown someone out: saved at once, as any admin edit is, not at
+		// the next interval.
+		h.s.world.SaveSoon()
+		// Where the staff member connected from.
 		if p := h.s.world.Player(e.Actor); p != nil {
 			if sess, ok := p.Link().(*session); ok {
 				e.Details["addr"] = sess.addr
@@ -211,9 +232,13 @@ func (s *Server) entered(sess *session) {
 	p := sess.player
 	key := p.Key()
 	proto := sess.door.Protocol()
-	if _, ok := s.online[key]; !ok {
-		s.online[key] = onlineSince{at: time.Now(), protocol: proto, addr: sess.addr}
+	// The logout names the connection it ends: the latest.
+	since := s.online[key]
+	if since.at.IsZero() {
+		since.at = time.Now()
 	}
+	since.protocol, since.addr = proto, sess.addr
+	s.online[key] = since
 	s.journal.record(store.Event{Kind: "login", Actor: p.Name, Room: p.Room.ID,
 		Details: map[string]any{"protocol": proto, "addr": sess.addr, "new": sess.created}})
 	s.sampleOnline()
@@ -230,7 +255,9 @@ func (s *Server) left(name, room, reason string) {
 	key := world.PlayerKey(name)
 	since := s.online[key]
 	delete(s.online, key)
-	details := map[string]any{"reason": reason, "protocol": since.protocol}
+	// How it came, as its login said: who was online from where is then
+	// known from either end of the session.
+	details := map[string]any{"reason": reason, "protocol": since.protocol, "addr": since.addr}
 	if !since.at.IsZero() {
 		details["seconds"] = int(time.Since(since.at).Seconds())
 	}

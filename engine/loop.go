@@ -59,9 +59,6 @@ func (s *Server) loop() {
 		case ev := <-s.inbox:
 			s.handle(ev)
 			handled++
-			if s.world.TakeUrgent() {
-				s.snapshot()
-			}
 		case <-tick.C:
 			start := time.Now()
 			s.tick()
@@ -79,6 +76,12 @@ func (s *Server) loop() {
 		case <-s.stopping:
 			s.farewell()
 			return
+		}
+		// Whatever ran (a command, a death in the tick's combat round, a
+		// trade queued behind the per-tick allowance, a staff command)
+		// may have asked for a save now rather than at the interval.
+		if s.world.TakeUrgent() {
+			s.snapshot()
 		}
 	}
 }

@@ -33,6 +33,13 @@ type saver struct {
 	stop   chan struct{}
 	done   chan struct{}
 
+	// fault, when set, is written instead of store: tests put a read-only
+	// handle on the same file here, so that SQLite refuses the writes as
+	// it would for a file or disk gone read-only. (Making the file
+	// read-only with chmod proves nothing: the open descriptors keep
+	// writing, and tests may run as root.)
+	fault atomic.Pointer[store.Store]
+
 	written atomic.Uint64 // sequence number of the last delta written
 	writing atomic.Bool   // a transaction is open (for the crash test's aim)
 
@@ -45,6 +52,16 @@ type saver struct {
 	writes, rows, failures atomic.Uint64
 	duration               histogram
 }
+
+// ChaosSaveSlow is the Config.Chaos value that holds every snapshot's
+// transaction open for chaosSaveDelay before it commits: the crash test's
+// kills aimed at a write then land inside one. The delay stays under the
+// crash test's save interval: a saver that holds the write lock all the
+// time starves the journal past its busy timeout.
+const (
+	ChaosSaveSlow  = "save-slow"
+	chaosSaveDelay = 100 * time.Millisecond
+)
 
 func newSaver(st *store.Store, log *slog.Logger, problem func(error)) *saver {
 	return &saver{
@@ -167,7 +184,11 @@ func (sv *saver) write(d *world.Delta) error {
 	defer cancel()
 	start := time.Now()
 	sv.writing.Store(true)
-	err := sv.store.SaveDelta(ctx, d)
+	st := sv.store
+	if f := sv.fault.Load(); f != nil {
+		st = f
+	}
+	err := st.SaveDelta(ctx, d)
 	sv.writing.Store(false)
 	sv.duration.observe(time.Since(start))
 	if err != nil {

@@ -63,7 +63,8 @@ type Config struct {
 	RelayToken   string        // the relay's secret
 	Ledger       string        // the shard whose relay keeps the ownership ledger; default this one
 	// Chaos pauses every handoff at this step (ChaosSteps), for the chaos
-	// test; "" for none.
+	// test, or slows every save's transaction (ChaosSaveSlow), for the
+	// crash test; "" for none.
 	Chaos       string
 	CombatRound time.Duration // length of a combat round; default 2s
 	// MaxCompressed is how many telnet sessions are offered MCCP at once
@@ -145,6 +146,7 @@ type Server struct {
 	stopping chan struct{} // closed when shutdown begins
 	loopDone chan struct{} // closed when the loop has returned
 	stopOnce sync.Once
+	stopErr  error // the first Shutdown's result, for every later call
 
 	listeners  []net.Listener
 	telnetAddr net.Addr
@@ -316,6 +318,9 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if cfg.Chaos == ChaosSaveSlow {
+		st.SlowCommits(chaosSaveDelay)
+	}
 	s.saver = newSaver(st, s.log, s.saveProblem)
 	return s, nil
 }
@@ -462,10 +467,13 @@ func (s *Server) post(ev event) bool {
 }
 
 // Shutdown tells everyone, saves every character, closes every connection
-// and the database. It waits for sessions to flush until ctx ends.
+// and the database. It waits for sessions to flush until ctx ends. Every
+// call returns the result of the one that did the work (an admin's
+// shutdown runs it, then main asks again for its exit status), so a final
+// save that failed is never reported as success.
 func (s *Server) Shutdown(ctx context.Context) error {
-	var err error
 	s.stopOnce.Do(func() {
+		var err error
 		s.log.Info("shutting down")
 		s.mu.Lock()
 		close(s.stopping)
@@ -514,9 +522,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if e := s.store.Close(); e != nil && err == nil {
 			err = e
 		}
-		s.log.Info("shutdown complete")
+		if err != nil {
+			s.log.Error("SHUTDOWN FAILED: the last changes may not be saved", "err", err)
+		} else {
+			s.log.Info("shutdown complete")
+		}
+		s.stopErr = err
 	})
-	return err
+	return s.stopErr
 }
 
 // Stopping is closed once shutdown has begun.

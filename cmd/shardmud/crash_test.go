@@ -27,15 +27,23 @@ var crashRounds = flag.Int("crash.rounds", 10, "kill -9 rounds in TestCrashRecov
 
 // The crash test's world: two rooms, six gems with one prototype each (so
 // counting them by name counts every item), and an attic that nobody can
-// reach, full of scripted pebbles whose state changes every second, so
-// that most snapshots are busy writing when the kill comes.
+// reach, full of scripted pebbles whose state changes every second (so
+// that most snapshots are busy writing when the kill comes) and three rats.
 var gems = []string{"ruby", "sapphire", "emerald", "topaz", "opal", "pearl"}
+
+const (
+	crashPebbles = 2000
+	crashRats    = 3
+)
 
 // crashSave is the server's save interval in the test; crashSlack is the
 // time allowed on top for the write and a loaded machine.
 const (
 	crashSave  = 200 * time.Millisecond
 	crashSlack = 400 * time.Millisecond
+	// crashSlowSave is how long SHARDMUD_CHAOS=save-slow holds each
+	// write open (engine's chaosSaveDelay), added to the slack.
+	crashSlowSave = 100 * time.Millisecond
 )
 
 func crashWorld(t *testing.T) string {
@@ -49,11 +57,13 @@ func crashWorld(t *testing.T) string {
 	for _, g := range gems {
 		fmt.Fprintf(&b, "  %s:\n    short: a %s\n    long: A %s glints on the floor.\n    keywords: [%s]\n", g, g, g, g)
 	}
-	pebbles := strings.TrimSuffix(strings.Repeat("pebble, ", 2000), ", ")
+	pebbles := strings.TrimSuffix(strings.Repeat("pebble, ", crashPebbles), ", ")
 	files := map[string]string{
-		"world.yaml":               "name: Crash\nstart: vault.hall\n",
-		"areas/vault.yaml":         b.String(),
-		"areas/attic.yaml":         "area: attic\nreset: 1s\nrooms:\n  attic:\n    name: Attic\n    desc: Dust.\n    items: [" + pebbles + "]\nitems:\n  pebble:\n    short: a pebble\n    keywords: [pebble]\n    script: pebble\n",
+		"world.yaml":       "name: Crash\nstart: vault.hall\n",
+		"areas/vault.yaml": b.String(),
+		"areas/attic.yaml": "area: attic\nreset: 1s\nrooms:\n  attic:\n    name: Attic\n    desc: Dust.\n    items: [" + pebbles + "]\n" +
+			"    mobs: [rat, rat, rat]\nitems:\n  pebble:\n    short: a pebble\n    keywords: [pebble]\n    script: pebble\n" +
+			"mobs:\n  rat:\n    short: a rat\n    long: A rat gnaws at a beam.\n    keywords: [rat]\n",
 		"scripts/attic/pebble.lua": "function on_tick(item) item.state.n = (item.state.n or 0) + 1 end\n",
 	}
 	writeFiles(t, dir, files)
@@ -122,9 +132,24 @@ func TestCrashRecovery(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "crash.db")
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	var aimed int
+	var pebbles map[int64]int
 	var prev *crashServer
 	for round := range *crashRounds {
-		srv := startCrashServer(t, bin, world, db)
+		// Aimed rounds hold each snapshot's transaction open a while
+		// (SHARDMUD_CHAOS=save-slow), so the kill lands inside one.
+		aim := round%2 == 1
+		var env []string
+		if aim {
+			env = append(env, "SHARDMUD_CHAOS=save-slow")
+		}
+		srv := startCrashServer(t, bin, world, db, env...)
+		srv.slack = crashSlack
+		if aim {
+			srv.slack += crashSlowSave
+		}
+		if prev != nil { // what the kill left on disk, before anyone plays
+			pebbles = checkDB(t, db, pebbles)
+		}
 		alice := srv.login(t, "alice", round == 0)
 		bob := srv.login(t, "bob", round == 0)
 		players := map[string]*player{"alice": alice, "bob": bob}
@@ -136,7 +161,6 @@ func TestCrashRecovery(t *testing.T) {
 
 		// Kill at a random moment, or at the first snapshot write seen
 		// after a random delay.
-		aim := round%2 == 1
 		delay := time.Duration(800+rng.IntN(1500)) * time.Millisecond
 		killed := make(chan time.Time, 1)
 		go func() {
@@ -171,19 +195,37 @@ func TestCrashRecovery(t *testing.T) {
 	// A final clean start: the last crash checked, then a clean shutdown,
 	// and the database itself holds each gem once and 2,000 pebbles.
 	srv := startCrashServer(t, bin, world, db)
+	pebbles = checkDB(t, db, pebbles)
 	alice, bob := srv.login(t, "alice", false), srv.login(t, "bob", false)
 	prev.check(t, observe(t, alice, bob))
 	srv.stop(t)
-	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	checkDB(t, db, pebbles)
+	t.Logf("%d rounds, %d kills landed during a snapshot write", *crashRounds, aimed)
+	if aimed == 0 && *crashRounds >= 4 {
+		t.Errorf("no kill landed during a snapshot write")
+	}
+}
+
+// checkDB reads the database as the last process left it and checks that
+// it is one whole instant of the world: every gem once, every pebble and
+// rat once (resets add only what is missing, restores bring back what was
+// there), and the pebbles' script state from one moment. Since the last
+// read (last: count by pebble) one process has ticked them all, each
+// heartbeat once a second, spread over the second: so every pebble's count
+// went up by the same number, or one more, never down. It returns the
+// counts now.
+func checkDB(t *testing.T, db string, last map[int64]int) map[int64]int {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	counts := map[string]int{}
 	rows, err := conn.Query(`SELECT proto, count(*) FROM items GROUP BY proto`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	counts := map[string]int{}
 	for rows.Next() {
 		var p string
 		var n int
@@ -196,13 +238,46 @@ func TestCrashRecovery(t *testing.T) {
 			t.Errorf("the database holds %d rows of %s, want 1", counts["vault."+g], g)
 		}
 	}
-	if counts["attic.pebble"] != 2000 {
-		t.Errorf("the database holds %d pebbles, want 2000: resets must add only what is missing", counts["attic.pebble"])
+	if counts["attic.pebble"] != crashPebbles {
+		t.Errorf("the database holds %d pebbles, want %d: resets must add only what is missing", counts["attic.pebble"], crashPebbles)
 	}
-	t.Logf("%d rounds, %d kills landed during a snapshot write", *crashRounds, aimed)
-	if aimed == 0 && *crashRounds >= 4 {
-		t.Errorf("no kill landed during a snapshot write")
+	if len(counts) != len(gems)+1 {
+		t.Errorf("the database holds items of %d prototypes, want %d: %v", len(counts), len(gems)+1, counts)
 	}
+	var rats int
+	if err := conn.QueryRow(`SELECT count(*) FROM mobs WHERE proto = 'attic.rat'`).Scan(&rats); err != nil {
+		t.Fatal(err)
+	}
+	if rats != crashRats {
+		t.Errorf("the database holds %d rats, want %d", rats, crashRats)
+	}
+	rows, err = conn.Query(`SELECT i.id, coalesce(json_extract(s.state, '$.n'), 0)
+		FROM items i LEFT JOIN script_state s ON s.entity = 'item:' || i.id WHERE i.proto = 'attic.pebble'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := map[int64]int{}
+	low, high := -1, -1
+	for rows.Next() {
+		var id int64
+		var n int
+		rows.Scan(&id, &n)
+		now[id] = n
+		if before, ok := last[id]; ok {
+			d := n - before
+			if low < 0 || d < low {
+				low = d
+			}
+			if d > high {
+				high = d
+			}
+		}
+	}
+	rows.Close()
+	if last != nil && (low < 0 || high-low > 1) {
+		t.Errorf("since the last restart the pebbles' counts went up by %d to %d: not one moment of the world", low, high)
+	}
+	return now
 }
 
 // act picks a legal action for name and returns the line, the text its
@@ -310,15 +385,17 @@ type crashServer struct {
 	history  []moment
 	pending  string
 	killedAt time.Time
+	slack    time.Duration // on top of the save interval, for the write
 }
 
 var pprofRE = regexp.MustCompile(`msg="pprof listening" addr=(\S+)`)
 
-func startCrashServer(t *testing.T, bin, world, db string) *crashServer {
+func startCrashServer(t *testing.T, bin, world, db string, env ...string) *crashServer {
 	t.Helper()
 	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-http", "", "-pprof", "127.0.0.1:0",
 		"-db", db, "-world", world, "-save", crashSave.String(),
 		"-lua-budget", "100ms") // budgets are not under test; a loaded CI machine is slow
+	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -327,7 +404,7 @@ func startCrashServer(t *testing.T, bin, world, db string) *crashServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	srv := &crashServer{cmd: cmd}
+	srv := &crashServer{cmd: cmd, slack: crashSlack}
 	ready := make(chan struct{})
 	var once sync.Once
 	go func() {
@@ -388,7 +465,7 @@ func (s *crashServer) check(t *testing.T, st worldState) {
 	// The newest state that must have been saved: in effect a save
 	// interval, plus time for the write and a loaded machine, before the
 	// kill.
-	limit := s.killedAt.Add(-crashSave - crashSlack)
+	limit := s.killedAt.Add(-crashSave - s.slack)
 	oldest := 0
 	for i, m := range s.history {
 		if !m.at.After(limit) {
@@ -506,5 +583,95 @@ func TestCorruptDatabaseRefused(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(db); string(after) != string(junk) {
 		t.Error("the corrupt file was changed")
+	}
+}
+
+// logBuffer collects a process's log lines for a test to read while it
+// runs.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *logBuffer) add(line string) {
+	b.mu.Lock()
+	b.lines = append(b.lines, line)
+	b.mu.Unlock()
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines, "\n")
+}
+
+// When the final save fails (another process holds the database locked
+// through the shutdown), the process says so and exits non-zero, though an
+// admin's shutdown command ran the shutdown and main only asked for its
+// result.
+func TestFailedFinalSaveExitsNonZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "test.db")
+	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-http", "", "-db", db)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	var logs logBuffer
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.add(sc.Text())
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	var telnet string
+	select {
+	case telnet = <-addr:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	admin := dialAndWait(t, telnet, "create alice password1\r\n", "Exits:")
+
+	locker, err := sql.Open("sqlite3", "file:"+db+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	conn, err := locker.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	admin.Write([]byte("get stick\r\nshutdown 0\r\n"))
+	readUntil(t, admin, "The server is shutting down.")
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err = <-exited:
+	case <-time.After(90 * time.Second): // each failing write waits out the 5 s busy timeout
+		t.Fatalf("the server did not exit; log:\n%s", logs.String())
+	}
+	conn.ExecContext(t.Context(), `ROLLBACK`)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("exit: %v, want a non-zero status; log:\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "THE FINAL SAVE FAILED") {
+		t.Errorf("the log does not say the final save failed:\n%s", logs.String())
 	}
 }

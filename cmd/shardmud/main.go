@@ -99,8 +99,12 @@ func main() {
 	if site != nil {
 		site.Shutdown(shutdownCtx) // the web first: it only reads
 	}
+	// Shutdown may have run already (an admin's shutdown command); it
+	// then gives that run's result. A final save that failed must not end
+	// in status 0: whoever restarts the server has to know.
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Error("shutdown", "err", err)
+		log.Error("THE FINAL SAVE FAILED; changes since the last good save are lost", "err", err)
+		fmt.Fprintln(os.Stderr, "shardmud: shutdown:", err)
 		os.Exit(1)
 	}
 }

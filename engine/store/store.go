@@ -150,7 +150,16 @@ var SchemaVersion = len(migrations)
 // Store is an open database.
 type Store struct {
 	db *sql.DB
+	// commitDelay is how long SaveDelta waits inside its transaction (see
+	// SlowCommits); 0 in production.
+	commitDelay time.Duration
 }
+
+// SlowCommits makes every SaveDelta wait d inside its transaction, before
+// the commit: a failpoint for the crash test (SHARDMUD_CHAOS=save-slow),
+// so that a kill aimed at a write lands in the middle of one. Call it
+// before the store is shared.
+func (s *Store) SlowCommits(d time.Duration) { s.commitDelay = d }
 
 // Open opens or creates the database at path in WAL mode and brings its
 // schema up to date. A database written by a newer binary is refused.

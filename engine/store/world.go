@@ -25,6 +25,13 @@ func (s *Store) SaveDelta(ctx context.Context, d *world.Delta) error {
 	if err := saveDelta(ctx, tx, d); err != nil {
 		return fmt.Errorf("save world: %w", err)
 	}
+	if s.commitDelay > 0 {
+		select {
+		case <-time.After(s.commitDelay):
+		case <-ctx.Done():
+			return fmt.Errorf("save world: %w", ctx.Err())
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save world: %w", err)
 	}

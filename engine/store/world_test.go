@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"shardmud/world"
@@ -172,6 +174,37 @@ func TestReadOnlyRefusesOtherVersions(t *testing.T) {
 		t.Error("a read-only store accepted a write")
 	}
 	ro.Close()
+
+	// Copies written by a newer and an older binary are refused, naming
+	// both versions, and left as they were.
+	for _, v := range []int{SchemaVersion + 1, SchemaVersion - 1} {
+		other := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", v))
+		copyFile(t, path, other)
+		db, err := sql.Open("sqlite3", "file:"+other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		ro, err := OpenReadOnly(other)
+		if err == nil {
+			ro.Close()
+			t.Fatalf("opened a file of schema version %d read-only (this binary reads %d)", v, SchemaVersion)
+		}
+		want := fmt.Sprintf("schema version %d, this binary reads %d", v, SchemaVersion)
+		if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), other) {
+			t.Errorf("version %d: error %q does not name the file and say %q", v, err, want)
+		}
+		db, _ = sql.Open("sqlite3", "file:"+other+"?mode=ro")
+		var got int
+		db.QueryRow(`PRAGMA user_version`).Scan(&got)
+		db.Close()
+		if got != v {
+			t.Errorf("the refused file's version became %d, want %d untouched", got, v)
+		}
+	}
 }
 
 // A pile of coins keeps its amount (schema 8: items.gold).
