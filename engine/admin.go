@@ -590,7 +590,7 @@ func (s *Server) cmdAudit(c *world.Ctx) {
 		// need.
 		ro, err := store.OpenReadOnly(s.cfg.DBPath)
 		if err != nil {
-			return "The database failed: " + err.Error()
+			return "The database failed: " + err.Error(), true
 		}
 		defer ro.Close()
 		entries, err := ro.Audit(context.Background(), name, n)

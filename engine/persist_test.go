@@ -416,6 +416,12 @@ func TestUrgentSavesReachDisk(t *testing.T) {
 	alice.send("rname The Renamed Square")
 	alice.expect("Renamed")
 	pollDB(t, ro, "rname", "1", `SELECT instr(yaml, 'The Renamed Square') > 0 FROM area_edits WHERE area = 'thornwick'`)
+
+	alice.send("get stick") // giving to an NPC may be a sale (on_give): saved at once too
+	alice.expect("You get")
+	alice.send("give stick crier")
+	alice.expect("You give")
+	pollDB(t, ro, "give to an NPC", "mob", `SELECT holder_kind FROM items WHERE proto = 'thornwick.walking_stick'`)
 }
 
 // logTail is a logger's output, readable by the test while the server

@@ -550,6 +550,7 @@ func cmdGive(c *Ctx) {
 		c.Send(fmt.Sprintf("You give %s to %s.", it.Short(), to.Proto.Short))
 		c.P.Room.send(fmt.Sprintf("%s gives %s to %s.", c.P.Name, it.Short(), to.Proto.Short), c.P)
 		c.W.hook(to, "on_give", c.P, it)
+		c.W.SaveSoon() // a trade too when the NPC pays for it (on_give)
 	}
 }
 
