@@ -642,7 +642,7 @@ mobs:
 	srv = startServer(t, cfg)
 	alice = connect(t, srv, "alice")
 	alice.send("stat clerk")
-	alice.expect("carries:  t.coin#") // the clerk still carries it
+	alice.expect("a silver coin (t.coin#") // the clerk still carries it
 	alice.send("look")
 	alice.expect("Exits:")
 	alice.reject("A silver coin lies here.", 300*time.Millisecond)
