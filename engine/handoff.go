@@ -434,7 +434,7 @@ func (s *Server) arrive(rec world.PlayerRecord, req handoffReq) {
 	}
 	d := s.newRemoteDoor(req.Conn)
 	if sess := s.open(d, nil); sess != nil {
-		go sess.runRemote(rec, arriving)
+		go sess.runRemote(&rec, arriving)
 	}
 }
 

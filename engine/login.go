@@ -92,7 +92,7 @@ func (s *session) login() (world.PlayerRecord, error) {
 		if ok {
 			s.srv.stats.logins.Add(1)
 			s.store().TouchLogin(context.Background(), rec.Name)
-			s.log.Info("login", "name", rec.Name, "role", rec.Role)
+			s.logger().Info("login", "name", rec.Name, "role", rec.Role)
 			return rec, nil
 		}
 	}
@@ -378,7 +378,7 @@ func (s *session) create(typed, pw string) (world.PlayerRecord, bool, error) {
 	if err != nil {
 		return s.storeFailed(err)
 	}
-	s.log.Info("character created", "name", name, "role", role)
+	s.logger().Info("character created", "name", name, "role", role)
 	s.created = true
 	s.say(fmt.Sprintf("Welcome, %s! Your character has been created.", name))
 	if role == world.RoleAdmin {
@@ -388,7 +388,7 @@ func (s *session) create(typed, pw string) (world.PlayerRecord, bool, error) {
 }
 
 func (s *session) storeFailed(err error) (world.PlayerRecord, bool, error) {
-	s.log.Error("login: database error", "err", err)
+	s.logger().Error("login: database error", "err", err)
 	s.say("{RThe character database is not answering; please try again later.{x")
 	s.Close("database error")
 	return world.PlayerRecord{}, false, errGaveUp

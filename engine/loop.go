@@ -112,7 +112,7 @@ func (s *Server) handle(ev event) {
 			sess.player = s.world.Enter(rec, sess)
 		}
 		sess.charName = rec.Name
-		sess.log.Info("entered world", "name", rec.Name)
+		sess.logger().Info("entered world", "name", rec.Name)
 		s.entered(sess)
 		sess.gmcp.mu.Lock()
 		sess.gmcp.fresh = true // a new character: send everything
@@ -133,7 +133,7 @@ func (s *Server) handle(ev event) {
 		if p := sess.player; p != nil {
 			s.world.Disconnect(p, sess)
 			sess.player = nil
-			sess.log.Info("link lost", "name", p.Name)
+			sess.logger().Info("link lost", "name", p.Name)
 		}
 		if sess.route != "" {
 			s.link.send(subjectIn+sess.route, inMsg{PID: sess.pid, Gone: true})

@@ -652,3 +652,27 @@ mobs:
 	}
 	ro.Close()
 }
+
+// A death in a combat round (on the tick, not in a command) is saved at
+// once: with the save interval at an hour, the character's new place at
+// the recall point reaches the disk within seconds.
+func TestDeathInCombatSavedAtOnce(t *testing.T) {
+	t.Parallel()
+	cfg := gameWorld(t)
+	cfg.SaveInterval = time.Hour
+	srv := startServer(t, cfg)
+	hero := login(t, srv, "hero")
+	ro, err := store.OpenReadOnly(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	hero.send("east")
+	hero.expect("The Training Pit")
+	hero.send("east")
+	hero.expect("The Lair")
+	hero.send("kill ogre")
+	hero.expect("You are DEAD!")
+	hero.expect("You wake in The Shrine")
+	pollDB(t, ro, "death", "a.shrine", `SELECT room FROM characters WHERE name_key = 'hero'`)
+}

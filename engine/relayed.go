@@ -109,7 +109,7 @@ func (sess *session) attach(name, owner, password string) error {
 	case err != nil:
 		return fmt.Errorf("your character is on shard %s, which does not answer; try again later", owner)
 	}
-	sess.log.Info("playing on another shard", "name", name, "shard", owner)
+	sess.logger().Info("playing on another shard", "name", name, "shard", owner)
 	done := make(chan struct{})
 	s.post(event{kind: evFunc, fn: func() {
 		sess.route, sess.charName, sess.waiting = owner, name, false
@@ -209,7 +209,7 @@ func (s *Server) receiveAttach(m *nats.Msg) {
 	if req.Password != "" { // a login, not a return
 		sess.say(fmt.Sprintf("Welcome back, %s.", ch.Record.Name))
 	}
-	go sess.runRemote(ch.Record, "")
+	go sess.runRemote(&ch.Record, "")
 	respond(m, nil)
 }
 

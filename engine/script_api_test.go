@@ -971,3 +971,32 @@ func TestScriptPlayerTextStaysPlain(t *testing.T) {
 		t.Fatalf("a script echo of player text renders its markup (got %q)", got)
 	}
 }
+
+// The combat API: an NPC starts a fight (npc:attack), hurts someone
+// directly (npc:hurt), and the fighters' fields follow.
+func TestScriptCombatAPI(t *testing.T) {
+	srv := saServer(t, saObjectWorld, nil)
+	alice := login(t, srv, "alice")
+	bob := login(t, srv, "bob")
+	alice.expect("Bob has entered the game.")
+	g := "here:mobs()[1]"
+
+	saLua(alice, g+".level .. ' ' .. "+g+".hp .. '/' .. "+g+".max_hp", "=> 1 10/10")
+	saLua(alice, "tostring("+g+".fighting)", "=> nil")
+	saLua(alice, "me.level .. ' ' .. me.gold", "=> 1 30")
+
+	saLua(alice, g+":attack(find_player('bob'))", "=> true")
+	saLua(alice, g+".fighting.name .. ' / ' .. find_player('bob').fighting.name", "=> Bob / the guard")
+	saLua(alice, g+":attack(me)", "=> false") // one fight at a time
+	saLuaErr(alice, g+":attack(here)", "bad argument")
+
+	// Damage that a script deals goes straight to hit points.
+	saLua(alice, "local b = find_player('bob') local before = b.hp "+g+":hurt(b, 3) return before - b.hp", "=> 3")
+	saLuaErr(alice, g+":hurt(me, -1)", "damage must be 0 to 1000000")
+
+	// Enough of it kills: the victim is told, wakes at the recall point,
+	// and the fight is over.
+	saLua(alice, g+":hurt(find_player('bob'), 1000)", "ok")
+	bob.expect("You are DEAD!")
+	saLua(alice, "tostring(find_player('bob').fighting) .. ' ' .. tostring("+g+".fighting)", "=> nil nil")
+}

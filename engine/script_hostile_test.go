@@ -244,7 +244,7 @@ end
 	write("function on_say(room, actor, text)\n  room:send('broken'\nend\n")
 	admin.send("reload t")
 	admin.expect("These failed and keep their old version:")
-	admin.expect("t/room.lua")
+	admin.expect("t/room.lua:3:") // file:line, where the call left open meets 'end'
 	bob.send("say four")
 	bob.expect("v2 heard 4")
 	if n := srv.Stats().Sessions; n != 2 {

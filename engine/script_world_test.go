@@ -219,3 +219,27 @@ func TestWorldLever(t *testing.T) {
 	ada.expect("Reloaded 1 script(s): whisperwood/lever.lua")
 	shut()
 }
+
+// A restart drops every timer but keeps the open door (it is saved): the
+// lever's state says when it should have shut, so the door does not stay
+// open for good.
+func TestWorldLeverAfterRestart(t *testing.T) {
+	t.Parallel()
+	cfg := builtinWorld(t, 72*time.Second)
+	srv := startServer(t, cfg)
+	ada := login(t, srv, "ada")
+	ada.send("goto whisperwood.tower_stair")
+	ada.expect("Lever Landing")
+	ada.send("pull lever")
+	ada.expect("Far below, something heavy grinds against stone.")
+	saLua(ada, "room('whisperwood.tower_cellar'):exit('north').closed", "=> false")
+	stopServer(t, srv)
+
+	srv = startServer(t, cfg)
+	ada = connect(t, srv, "ada")
+	waitLua(ada, "room('whisperwood.tower_cellar'):exit('north').closed", 10*time.Second)
+	ada.send("goto whisperwood.tower_cellar")
+	ada.expect("Tower Cellar")
+	ada.send("north")
+	ada.expect("You cannot go that way.")
+}

@@ -58,7 +58,6 @@ type session struct {
 	// created: this login made the character (set before the session
 	// enters the world, read by the loop after).
 	created bool
-	log     *slog.Logger
 
 	mu         sync.Mutex
 	queue      []outItem
@@ -130,7 +129,6 @@ func newSession(srv *Server, id uint64, d door) *session {
 	addr := d.RemoteAddr().String()
 	s := &session{
 		id: id, pid: fmt.Sprintf("%s-%d", srv.boot, id), srv: srv, door: d, addr: addr,
-		log:     srv.log.With("session", id, "addr", addr, "proto", d.Protocol()),
 		credits: make(chan struct{}, QueuedLinesPerSession),
 	}
 	s.lastInput.Store(time.Now().UnixNano())
@@ -143,6 +141,14 @@ func newSession(srv *Server, id uint64, d door) *session {
 		s.adoptGMCP(d.conn)
 	}
 	return s
+}
+
+// logger is the server's logger with the session's id, address and
+// protocol. It is made per call rather than kept: a session logs a few
+// lines in its life, and ten thousand idle sessions need not each hold
+// a formatted copy of their attributes.
+func (s *session) logger() *slog.Logger {
+	return s.srv.log.With("session", s.id, "addr", s.addr, "proto", s.door.Protocol())
 }
 
 // sync copies what the writer needs from the character: its colour choice
@@ -178,7 +184,7 @@ func (s *session) Send(text string) { s.push(outItem{outText, text}, false) }
 
 // Close flushes what is queued, then closes; it implements world.Link.
 func (s *session) Close(reason string) {
-	s.log.Info("closing session", "reason", reason)
+	s.logger().Info("closing session", "reason", reason)
 	s.push(outItem{kind: outClose, text: reason}, true)
 }
 
@@ -211,7 +217,7 @@ func (s *session) push(it outItem, now bool) {
 		s.mu.Unlock()
 		s.srv.stats.outboxDrops.Add(uint64(dropped))
 		s.srv.stats.slowConsumers.Add(1)
-		s.log.Warn("disconnecting slow consumer", "outbox_bytes", s.bytes)
+		s.logger().Warn("disconnecting slow consumer", "outbox_bytes", s.bytes)
 		s.door.Close()
 		return
 	}
@@ -365,7 +371,7 @@ func (s *session) write(items []outItem, bp *[]byte) bool {
 			buf = append(buf, "> "...)
 		}
 		if err := s.door.WritePrompt(buf); err != nil {
-			s.log.Info("write failed", "err", err)
+			s.logger().Info("write failed", "err", err)
 			return false
 		}
 		s.atPrompt.Store(true)
@@ -381,7 +387,7 @@ func (s *session) flushBuf(buf *[]byte) bool {
 	_, err := s.door.Write(*buf)
 	*buf = (*buf)[:0]
 	if err != nil {
-		s.log.Info("write failed", "err", err)
+		s.logger().Info("write failed", "err", err)
 		return false
 	}
 	return true
@@ -415,20 +421,36 @@ func (s *session) finish() {
 
 func (s *session) recoverPanic(where string) {
 	if r := recover(); r != nil {
-		s.log.Error("session panic", "in", where, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		s.logger().Error("session panic", "in", where, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		s.door.Close()
 	}
 }
 
 // run is the session's reader goroutine: login, then lines to the engine.
+//
+// The goroutine spends its life parked in play's read, so what lies below
+// that read on its stack is kept as long as the connection: the login's
+// big frame (records, events) lives in enter, which has returned by then,
+// and play keeps its own small, so an idle session's stack fits in 4 KiB
+// (the runtime halves a stack at GC while a quarter of it is enough).
 func (s *session) run() {
 	defer s.srv.sessionDone(s)
 	defer s.finish()
 	defer s.recoverPanic("reader")
+	if s.enter() {
+		s.play()
+	}
+}
 
+// enter logs the connection in and puts its character in the world (or
+// attaches it to the shard that plays it); false if the session ends
+// instead. Kept out of run's frame (see run).
+//
+//go:noinline
+func (s *session) enter() bool {
 	if b, banned := s.srv.bans.match("", s.addr, time.Now()); banned {
 		s.refuse(b)
-		return
+		return false
 	}
 	var rec world.PlayerRecord
 	var err error
@@ -436,20 +458,20 @@ func (s *session) run() {
 		rec = *s.preauth
 		s.srv.stats.logins.Add(1)
 		s.store().TouchLogin(context.Background(), rec.Name)
-		s.log.Info("login", "name", rec.Name, "role", rec.Role)
+		s.logger().Info("login", "name", rec.Name, "role", rec.Role)
 		s.say(fmt.Sprintf("Welcome back, %s.", rec.Name))
 	} else {
 		rec, err = s.login()
 	}
 	if err != nil {
 		if !errors.Is(err, io.EOF) && !isClosed(err) {
-			s.log.Info("login ended", "reason", err)
+			s.logger().Info("login ended", "reason", err)
 		}
-		return
+		return false
 	}
 	if b, banned := s.srv.bans.match(rec.Name, s.addr, time.Now()); banned {
 		s.refuse(b)
-		return
+		return false
 	}
 	s.inGame.Store(true)
 	s.entered.Store(true)
@@ -457,20 +479,18 @@ func (s *session) run() {
 	case err != nil:
 		s.sayProblem(err)
 		s.Close("character elsewhere")
-		return
+		return false
 	case s.attached: // the login did it
 	case owner != "":
 		if err := s.attach(rec.Name, owner, ""); err != nil {
 			s.sayProblem(err)
 			s.Close("owner unreachable")
-			return
+			return false
 		}
 	default:
-		if !s.srv.post(event{kind: evEnter, s: s, rec: rec}) {
-			return
-		}
+		return s.srv.post(event{kind: evEnter, s: s, rec: rec})
 	}
-	s.play()
+	return true
 }
 
 // sayProblem tells the client what err says, as a sentence.
@@ -481,25 +501,30 @@ func (s *session) sayProblem(err error) {
 
 // runRemote plays rec for a connection on another shard, which logged it
 // in: arriving is what the room is told ("" for an ordinary login).
-func (s *session) runRemote(rec world.PlayerRecord, arriving string) {
+// (Like run, it leaves nothing big on the stack below play.)
+func (s *session) runRemote(rec *world.PlayerRecord, arriving string) {
 	defer s.srv.sessionDone(s)
 	defer s.finish()
 	defer s.recoverPanic("reader")
+	if s.enterRemote(rec, arriving) {
+		s.play()
+	}
+}
+
+//go:noinline
+func (s *session) enterRemote(rec *world.PlayerRecord, arriving string) bool {
 	if b, banned := s.srv.bans.match(rec.Name, s.addr, time.Now()); banned {
 		s.refuse(b)
-		return
+		return false
 	}
 	s.inGame.Store(true)
 	s.entered.Store(true)
-	if !s.srv.post(event{kind: evEnter, s: s, rec: rec, arriving: arriving}) {
-		return
-	}
-	s.play()
+	return s.srv.post(event{kind: evEnter, s: s, rec: *rec, arriving: arriving})
 }
 
 // play feeds the client's lines to the engine until the connection ends.
 func (s *session) play() {
-	defer s.srv.post(event{kind: evClosed, s: s})
+	defer s.postClosed()
 	for {
 		line, err := s.door.ReadLine()
 		if errors.Is(err, errLineTooLong) {
@@ -513,7 +538,7 @@ func (s *session) play() {
 				// reach it before the session ends.
 				s.drain(5 * time.Second)
 			} else if !isClosed(err) {
-				s.log.Info("read failed", "err", err)
+				s.logger().Info("read failed", "err", err)
 			}
 			return
 		}
@@ -524,15 +549,27 @@ func (s *session) play() {
 		case <-s.srv.stopping:
 			return
 		}
-		if !s.srv.post(event{kind: evLine, s: s, line: line}) {
+		if !s.postLine(line) {
 			return
 		}
 	}
 }
 
+// postLine and postClosed hand play's events to the loop. An event is
+// big (it can carry a whole character record), so it is built in their
+// frames, not in play's, which stays on the stack for the session's life.
+//
+//go:noinline
+func (s *session) postLine(line string) bool {
+	return s.srv.post(event{kind: evLine, s: s, line: line})
+}
+
+//go:noinline
+func (s *session) postClosed() { s.srv.post(event{kind: evClosed, s: s}) }
+
 // refuse tells a banned client why and closes the connection.
 func (s *session) refuse(b store.Ban) {
-	s.log.Info("login refused: banned", "target", b.Target)
+	s.logger().Info("login refused: banned", "target", b.Target)
 	s.say("{R" + banMessage(b) + "{x")
 	s.Close("banned")
 	s.flushers.Wait()

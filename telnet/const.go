@@ -25,7 +25,7 @@ const (
 	// bounds how many lines can be queued between two reads (every queued
 	// line consumed at least one byte of this buffer). Each connection owns
 	// one for its life, so it is small: typed input comes in lines.
-	readBufferSize = 2048
+	readBufferSize = 512
 
 	// maxWriteChunk caps the escape buffer behind Write: bigger writes go
 	// out in pieces so one huge message cannot pin a huge buffer.
@@ -37,7 +37,7 @@ const (
 	maxTTYPERequests = 4
 
 	// keepLineQueue is the most completed-line slots kept between reads
-	// (128 slots are 4 KiB, like the read buffer). A read of many short
+	// (128 slots are 4 KiB). A read of many short
 	// lines may queue up to readBufferSize of them; such a queue is
 	// dropped once drained rather than kept at that size.
 	keepLineQueue = 128

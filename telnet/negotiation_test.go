@@ -164,7 +164,7 @@ func TestQMethod(t *testing.T) {
 				if !bytes.Equal(p.out, s.want) {
 					t.Fatalf("step %d: sent %s, want %s", i, show(p.out), show(s.want))
 				}
-				h := p.opts[OptEcho].us
+				h := *p.half(sideUs, OptEcho)
 				if h.state != s.state || h.opposite != s.queued {
 					t.Fatalf("step %d: state %d queued %v, want %d %v", i, h.state, h.opposite, s.state, s.queued)
 				}

@@ -145,7 +145,24 @@ func init() {
 		// Known by name for logs; refused until implemented.
 		optionTable[opt].name = name
 	}
+	n := 0
+	for opt := range optionTable {
+		if optionTable[opt].name != "" {
+			if n == len(protocol{}.known) {
+				panic("telnet: more named options than protocol.known holds")
+			}
+			n++
+			optionSlot[opt] = uint8(n)
+		}
+	}
 }
+
+// optionSlot maps an option in the table (one with a name) to 1 + its
+// index in protocol.known; 0 for every other option. Only those options
+// can ever be on, so only they need the Q method's state: a connection
+// keeps a dozen of them rather than 256 (it is per connection, and ten
+// thousand idle ones add up).
+var optionSlot [256]uint8
 
 // OptionName returns a readable name for an option code, for logs.
 func OptionName(opt byte) string {
@@ -170,16 +187,34 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
+// half is the state of one half of an option in the table; nil for any
+// other option, which is always off.
 func (p *protocol) half(s side, opt byte) *qHalf {
-	if s == sideUs {
-		return &p.opts[opt].us
+	slot := optionSlot[opt]
+	if slot == 0 {
+		return nil
 	}
-	return &p.opts[opt].him
+	if s == sideUs {
+		return &p.known[slot-1].us
+	}
+	return &p.known[slot-1].him
 }
 
 // enabled reports whether a half of an option is on.
 func (p *protocol) enabled(s side, opt byte) bool {
-	return p.half(s, opt).state == qYes
+	h := p.half(s, opt)
+	return h != nil && h.state == qYes
+}
+
+// refuseUnknown answers a request to enable an option we do not know
+// (its half is always off): refused once, then ignored, as for a known
+// option (qHalf.refused), with one bit per half and option.
+func (p *protocol) refuseUnknown(s side, opt byte) {
+	word, bit := &p.unknownRefused[s][opt/64], uint64(1)<<(opt%64)
+	if *word&bit == 0 {
+		*word |= bit
+		p.sendVerb(s.verb(false), opt)
+	}
 }
 
 func (p *protocol) sendVerb(verb, opt byte) {
@@ -202,6 +237,12 @@ func (p *protocol) changed(s side, opt byte, on bool) {
 // to the Q method state, queueing the reply if one is due.
 func (p *protocol) received(s side, opt byte, enable bool) {
 	h := p.half(s, opt)
+	if h == nil {
+		if enable {
+			p.refuseUnknown(s, opt)
+		}
+		return // disabling what is off needs no answer
+	}
 	if enable {
 		switch h.state {
 		case qNo:
@@ -269,6 +310,9 @@ func (p *protocol) received(s side, opt byte, enable bool) {
 // nothing when the half is already where asked or on its way there.
 func (p *protocol) ask(s side, opt byte, enable bool) {
 	h := p.half(s, opt)
+	if h == nil {
+		panic("telnet: asked for option " + OptionName(opt) + ", which is not in the option table")
+	}
 	if enable {
 		switch h.state {
 		case qNo:

@@ -11,7 +11,11 @@ import (
 // sends and hands them over. That keeps every rule testable from byte
 // slices alone.
 type protocol struct {
-	opts [256]optionState
+	// known is the Q method state of the options in the table (see
+	// optionSlot); unknownRefused has a bit per half and option for the
+	// rest, which are refused once and then ignored.
+	known          [12]optionState
+	unknownRefused [2][4]uint64
 
 	// out holds replies (negotiation, subnegotiation, AYT) waiting to be
 	// sent, already in wire form.

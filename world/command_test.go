@@ -115,3 +115,29 @@ func TestLookLayout(t *testing.T) {
 		t.Errorf("look shows:\n%s\nwant:\n%s", strings.Join(alink.lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A crowd is counted, not listed: every arrival looks, and a list of
+// thousands would cost every one of them a page.
+func TestLookCountsACrowd(t *testing.T) {
+	w, _ := newTestWorld(t)
+	alink := &fakeLink{}
+	alice := w.Enter(world.PlayerRecord{Name: "Alice", Stats: world.NewStats()}, alink)
+	for i := range world.MaxPlayersListed + 5 {
+		name := "P" + strings.Repeat("x", i/26) + string(rune('a'+i%26))
+		w.Enter(world.PlayerRecord{Name: name, Stats: world.NewStats()}, &fakeLink{})
+	}
+	alink.lines = nil
+	w.Do(alice, "look")
+	named := 0
+	for _, l := range alink.lines {
+		if strings.HasSuffix(l, " is here.") {
+			named++
+		}
+	}
+	if named != world.MaxPlayersListed {
+		t.Errorf("%d players named, want %d", named, world.MaxPlayersListed)
+	}
+	if last := alink.lines[len(alink.lines)-1]; last != "...and 5 more are here ('who' lists everyone)." {
+		t.Errorf("last line %q, want the count of the rest", last)
+	}
+}

@@ -155,10 +155,16 @@ func (w *World) look(p *Player) {
 		b.WriteString(m.Proto.Long)
 		b.WriteString("{x")
 	}
+	listed, others := 0, 0
 	for _, o := range r.Players {
 		if o == p || !o.SeenBy(p) {
 			continue
 		}
+		if listed == MaxPlayersListed {
+			others++
+			continue
+		}
+		listed++
 		b.WriteString("\n")
 		b.WriteString(o.Name)
 		if o.link == nil {
@@ -167,8 +173,19 @@ func (w *World) look(p *Player) {
 			b.WriteString(" is here.")
 		}
 	}
+	switch {
+	case others == 1:
+		b.WriteString("\n...and one more is here.")
+	case others > 1:
+		fmt.Fprintf(&b, "\n...and %d more are here ('who' lists everyone).", others)
+	}
 	p.Send(b.String())
 }
+
+// MaxPlayersListed is how many other players a room's description names
+// one by one; a crowd beyond it is counted. A square with ten thousand
+// people in it is a crowd, not a list, and every arrival looks.
+const MaxPlayersListed = 20
 
 func cmdGo(c *Ctx) {
 	d, ok := ParseDir(c.Args)

@@ -245,6 +245,15 @@ func (h *Host) load(prefix string) ([]string, error) {
 func compile(path, src string) (*lua.FunctionProto, error) {
 	chunk, err := parse.Parse(strings.NewReader(src), path)
 	if err != nil {
+		// Builders read file:line everywhere else (and editors jump to
+		// it), so the parser's "line:9(column:3)" is said the same way.
+		var perr *parse.Error
+		if errors.As(err, &perr) {
+			if perr.Pos.Line == parse.EOF {
+				return nil, fmt.Errorf("%s: at the end of the file: %s", path, perr.Message)
+			}
+			return nil, fmt.Errorf("%s:%d:%d: near '%s': %s", path, perr.Pos.Line, perr.Pos.Column, perr.Token, perr.Message)
+		}
 		return nil, fmt.Errorf("%s", strings.TrimSpace(err.Error()))
 	}
 	proto, err := lua.Compile(chunk, path)
