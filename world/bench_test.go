@@ -16,7 +16,8 @@ func (l *countLink) Send(string)  { l.msgs++ }
 func (l *countLink) Close(string) {}
 
 func benchWorld(b *testing.B, players int) (*world.World, []*world.Player, []*countLink) {
-	w, _ := newTestWorld(b)
+	w, h := newTestWorld(b)
+	h.discard = true
 	ps := make([]*world.Player, players)
 	links := make([]*countLink, players)
 	for i := range ps {

@@ -218,6 +218,8 @@ type Player struct {
 	following *Player         // whom this player walks after; nil for no one
 	group     *Group          // the group this player is in; nil for none
 	Muted     map[string]bool // channel name -> turned off; not saved
+	key string // Key, once folded
+
 	// ScreenReader: the client reads text aloud (MTTS bit 64), so lists are
 	// written as sentences rather than padded grids, which a reader speaks
 	// as runs of blanks. The engine sets it before each command.
@@ -233,7 +235,12 @@ type Player struct {
 func (p *Player) ColorAsked() bool { return p.colorAsked }
 
 // Key is the case-folded name that identifies the character.
-func (p *Player) Key() string { return strings.ToLower(p.Name) }
+func (p *Player) Key() string {
+	if p.key == "" { // a name never changes: fold it once (rules sort and look up by it)
+		p.key = strings.ToLower(p.Name)
+	}
+	return p.key
+}
 
 // Send writes a message to the player if anyone is connected to it.
 func (p *Player) Send(text string) {

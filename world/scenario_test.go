@@ -56,9 +56,14 @@ func (l *fakeLink) Close(reason string) { l.closed = reason }
 type fakeHost struct {
 	departed map[string]world.PlayerRecord
 	events   []world.Event
+	discard  bool // benchmarks: keep no events (a journal writes them elsewhere)
 }
 
-func (h *fakeHost) Record(e world.Event) { h.events = append(h.events, e) }
+func (h *fakeHost) Record(e world.Event) {
+	if !h.discard {
+		h.events = append(h.events, e)
+	}
+}
 
 func (h *fakeHost) Depart(rec world.PlayerRecord, link world.Link, reason string) {
 	h.departed[strings.ToLower(rec.Name)] = rec

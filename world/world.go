@@ -108,9 +108,11 @@ type World struct {
 	commands *commandTable
 
 	players map[string]*Player // by Key, including link-dead ones
-	// ordered is players sorted by Key, nil when it must be rebuilt: rules
-	// that draw random numbers for each player walk it, not the map, whose
-	// order Go varies from run to run, so a seeded world replays exactly.
+	// ordered is players sorted by Key, kept in step with players (an
+	// insert or removal is a binary search and a move of pointers, not a
+	// sort per tick): rules that draw random numbers for each player walk
+	// it, not the map, whose order Go varies from run to run, so a seeded
+	// world replays exactly.
 	ordered []*Player
 	tick    uint64
 	nextID  uint64 // the last id given to an item or NPC
@@ -348,13 +350,13 @@ func (w *World) Players() []*Player {
 }
 
 // byKey is everyone in the world in a stable order (by Key). The slice is
-// shared: callers must not change it, and must not keep it across a login
-// or a departure.
-func (w *World) byKey() []*Player {
-	if w.ordered == nil && len(w.players) > 0 {
-		w.ordered = slices.SortedFunc(maps.Values(w.players), func(a, b *Player) int { return strings.Compare(a.Key(), b.Key()) })
-	}
-	return w.ordered
+// shared and changed in place by logins and departures: callers must not
+// change it, keep it, or let anyone enter or leave while they walk it.
+func (w *World) byKey() []*Player { return w.ordered }
+
+// orderedAt is where key is, or belongs, in w.ordered.
+func (w *World) orderedAt(key string) (int, bool) {
+	return slices.BinarySearchFunc(w.ordered, key, func(p *Player, k string) int { return strings.Compare(p.Key(), k) })
 }
 
 // NotifyStaff tells every builder and admin in the world.
@@ -383,11 +385,15 @@ func (w *World) Tick() {
 			w.resetArea(a) // prototypes were checked at load; a vanished one is skipped
 		}
 	}
+	var gone []*Player // departed after the walk: a departure changes byKey's slice
 	for _, p := range w.byKey() {
 		if p.link == nil && w.tick-p.linkDeadTick >= w.cfg.LinkDeadTicks {
-			p.Room.sendAbout(p, fmt.Sprintf("%s's body fades from the world.", p.Name))
-			w.depart(p, "link-dead too long")
+			gone = append(gone, p)
 		}
+	}
+	for _, p := range gone {
+		p.Room.sendAbout(p, fmt.Sprintf("%s's body fades from the world.", p.Name))
+		w.depart(p, "link-dead too long")
 	}
 }
 
@@ -499,7 +505,9 @@ func (w *World) enter(rec PlayerRecord, link Link, arriving string) *Player {
 		room = w.start
 	}
 	w.players[p.Key()] = p
-	w.ordered = nil
+	if i, found := w.orderedAt(p.Key()); !found {
+		w.ordered = slices.Insert(w.ordered, i, p)
+	}
 	room.send(arriving, nil)
 	w.place(p, room)
 	w.look(p)
@@ -542,7 +550,9 @@ func (w *World) Remove(p *Player) PlayerRecord {
 	}
 	w.unplace(p)
 	delete(w.players, p.Key())
-	w.ordered = nil
+	if i, found := w.orderedAt(p.Key()); found {
+		w.ordered = slices.Delete(w.ordered, i, i+1)
+	}
 	w.touch(p) // the snapshot writes its last state
 	return rec
 }
