@@ -218,7 +218,7 @@ type Player struct {
 	following *Player         // whom this player walks after; nil for no one
 	group     *Group          // the group this player is in; nil for none
 	Muted     map[string]bool // channel name -> turned off; not saved
-	key string // Key, once folded
+	key       string          // Key, once folded
 
 	// ScreenReader: the client reads text aloud (MTTS bit 64), so lists are
 	// written as sentences rather than padded grids, which a reader speaks
