@@ -260,6 +260,14 @@ func (b *bot) work() {
 		if !b.sleepUntil(next) {
 			return
 		}
+		if now := time.Now(); now.After(r.end) {
+			// The window closed while this bot was behind schedule
+			// (its answers were slow): what it did not send in time is
+			// counted, not sent, so the run ends with its window
+			// rather than when an overloaded server catches up.
+			r.unsent.Add(int64((r.end.Sub(next) + period - 1) / period))
+			return
+		}
 		if !b.command(r.pick(b.rng), true) {
 			return
 		}
@@ -390,6 +398,9 @@ func (b *bot) command(kind cmdKind, measured bool) bool {
 // and cannot be taken for the answer to a later one. The token is
 // examined, not said: no one else hears it.
 func (b *bot) resync() bool {
+	if time.Now().After(b.r.end) {
+		return true // no measured command follows: nothing to keep in step
+	}
 	for range resyncTries {
 		b.seq++
 		b.out = append(b.out[:0], "examine sync"...)

@@ -36,8 +36,9 @@ type Result struct {
 	Sent       uint64       `json:"sent"`
 	Answered   uint64       `json:"answered"`
 	TimedOut   uint64       `json:"timed_out"`
-	Lost       uint64       `json:"lost"` // sent, then the connection ended
-	Late       int64        `json:"late"` // sent behind schedule: the previous one was still out
+	Lost       uint64       `json:"lost"`   // sent, then the connection ended
+	Late       int64        `json:"late"`   // sent behind schedule: the previous one was still out
+	Unsent     int64        `json:"unsent"` // due in the window, not yet sent when it closed (answers were that slow)
 	Throughput float64      `json:"throughput_per_s"`
 	RoundTrip  latency      `json:"round_trip"`
 	ByKind     []kindResult `json:"by_kind"`
@@ -109,6 +110,7 @@ func (res *Result) fill(r *runner, window time.Duration) {
 		}
 	}
 	res.Late = r.late.Load()
+	res.Unsent = r.unsent.Load()
 	res.RoundTrip = r.rtt.summary()
 	if window > 0 {
 		res.Throughput = math.Round(float64(res.Answered)/window.Seconds()*10) / 10
@@ -167,6 +169,9 @@ func (res *Result) writeTable(w io.Writer) error {
 		}
 		if res.Late > 0 {
 			fmt.Fprintf(&b, "  late %d", res.Late)
+		}
+		if res.Unsent > 0 {
+			fmt.Fprintf(&b, "  unsent %d (due, not sent before the window closed)", res.Unsent)
 		}
 		b.WriteByte('\n')
 		fmt.Fprintf(&b, "round trip         %s\n", fmtLatency(res.RoundTrip))

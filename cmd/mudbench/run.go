@@ -39,6 +39,7 @@ type runner struct {
 	byKind                         [numKinds]histogram
 	sent, answered, timedOut, lost [numKinds]atomic.Uint64
 	logins, late, stuck, outside   atomic.Int64
+	unsent                         atomic.Int64 // due within the window, still unsent when it closed
 	lookByExits                    atomic.Int64 // looks timed to Exits: (score did not name the room)
 
 	mu            sync.Mutex
