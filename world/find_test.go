@@ -52,7 +52,7 @@ func FuzzParseQuery(f *testing.F) {
 				t.Fatalf("%q names nothing yet is not all: %+v", s, q)
 			}
 		}
-		spelled := q.word
+		var spelled string
 		switch {
 		case q.all && q.word == "":
 			spelled = "all"

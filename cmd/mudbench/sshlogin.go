@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"strings"
 	"time"
 
@@ -15,9 +14,6 @@ const sshUserNew = "new"
 // password again, and a spare, so a server that keeps asking cannot hold
 // a bot forever.
 const maxDialogueSteps = 6
-
-// errDial marks a failure that dial has already counted.
-var errDial = errors.New("dial failed")
 
 // loginSSH logs in as a person with an SSH client would: as the user
 // "new", through the creation dialogue; if the dialogue finds the name
