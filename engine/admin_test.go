@@ -10,7 +10,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"shardmud/engine/store"
 	"shardmud/world/area"
 )
 
@@ -407,11 +406,7 @@ func TestAdminWorldCommands(t *testing.T) {
 // outcome, reading the events table as a reporting tool would.
 func auditOutcome(t *testing.T, cfg Config, actor, command, want string) {
 	t.Helper()
-	ro, err := store.OpenReadOnly(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, cfg.DBPath)
 	checkFor(t, 10*time.Second, func() error {
 		var got string
 		err := ro.DB().QueryRow(`SELECT json_extract(details, '$.outcome') FROM events

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"shardmud/data"
+	"shardmud/engine/store"
 )
 
 // testConfig is a server on a random loopback port with a fresh database.
@@ -286,4 +287,16 @@ func (c *client) expectGMCP(pkg, want string) string {
 func (c *client) sendGMCP(msg string) {
 	c.t.Helper()
 	c.sendRaw(append(append([]byte{255, 250, 201}, msg...), 255, 240))
+}
+
+// openReadOnly opens the database at path as reports do, read-only,
+// closed when the test ends.
+func openReadOnly(t testing.TB, path string) *store.Store {
+	t.Helper()
+	ro, err := store.OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	return ro
 }

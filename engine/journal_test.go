@@ -111,11 +111,7 @@ func TestJournalFailureHeldAndRetried(t *testing.T) {
 		t.Skip("waits for retries")
 	}
 	tj, st, path := newTestJournal(t)
-	ro, err := store.OpenReadOnly(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, path)
 	tj.fault.Store(ro)
 	go tj.run()
 	defer tj.close()
@@ -193,11 +189,7 @@ end
 	alice.expect("the floor gives way") // builders (the first character is admin) hear of it
 	srv.journal.flush(5 * time.Second)
 
-	ro, err := store.OpenReadOnly(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, cfg.DBPath)
 	checkFor(t, 5*time.Second, func() error {
 		rep, err := report.Build(context.Background(), ro.DB(), report.Options{})
 		if err != nil {

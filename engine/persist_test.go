@@ -112,11 +112,7 @@ func TestJournalRecordsPlay(t *testing.T) {
 	alice.send("quit")
 	alice.expectClosed()
 
-	ro, err := store.OpenReadOnly(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, cfg.DBPath)
 	count := func(q string, args ...any) int {
 		var n int
 		if err := ro.DB().QueryRow(q, args...).Scan(&n); err != nil {
@@ -341,11 +337,7 @@ func TestLoginLogoutDetails(t *testing.T) {
 	alice.send("quit")
 	alice.expectClosed()
 
-	ro, err := store.OpenReadOnly(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, cfg.DBPath)
 	for _, kind := range []string{"login", "logout"} {
 		checkFor(t, 5*time.Second, func() error {
 			var gotAddr, gotProto string
@@ -389,11 +381,7 @@ func TestUrgentSavesReachDisk(t *testing.T) {
 	alice := login(t, srv, "alice") // the first character: admin
 	bob := login(t, srv, "bob")
 	carol := login(t, srv, "carol")
-	ro, err := store.OpenReadOnly(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, cfg.DBPath)
 	const stickHolder = `SELECT holder_kind || ':' || holder FROM items WHERE proto = 'thornwick.walking_stick'`
 
 	alice.send("get stick")
@@ -465,11 +453,7 @@ func TestSaveFailsOnReadOnlyDatabase(t *testing.T) {
 	srv := startServer(t, cfg)
 	alice := login(t, srv, "alice") // admin: sees the warnings
 
-	ro, err := store.OpenReadOnly(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, cfg.DBPath)
 	srv.saver.fault.Store(ro)
 	alice.send("get stick")
 	alice.expect("You get")
@@ -662,11 +646,7 @@ func TestDeathInCombatSavedAtOnce(t *testing.T) {
 	cfg.SaveInterval = time.Hour
 	srv := startServer(t, cfg)
 	hero := login(t, srv, "hero")
-	ro, err := store.OpenReadOnly(cfg.DBPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := openReadOnly(t, cfg.DBPath)
 	hero.send("east")
 	hero.expect("The Training Pit")
 	hero.send("east")

@@ -616,32 +616,8 @@ func TestFailedFinalSaveExitsNonZero(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "test.db")
-	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "", "-http", "", "-db", db)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
 	var logs logBuffer
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.add(sc.Text())
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	var telnet string
-	select {
-	case telnet = <-addr:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not start")
-	}
+	cmd, telnet := startBinary(t, bin, db, &logs, nil)
 	admin := dialAndWait(t, telnet, "create alice password1\r\n", "Exits:")
 
 	locker, err := sql.Open("sqlite3", "file:"+db+"?_busy_timeout=5000")

@@ -31,7 +31,7 @@ func TestBinaryShutsDownCleanly(t *testing.T) {
 	db := filepath.Join(dir, "test.db")
 
 	var site string
-	cmd, addr := startBinary(t, bin, db, &site)
+	cmd, addr := startBinary(t, bin, db, nil, &site)
 	conn := dialAndWait(t, addr, "create alice password1\r\nget stick\r\n", "You get a")
 	// The web side runs beside the game by default.
 	resp, err := http.Get("http://" + site + "/api/who")
@@ -49,7 +49,7 @@ func TestBinaryShutsDownCleanly(t *testing.T) {
 		t.Fatalf("exit after SIGTERM: %v, want status 0", err)
 	}
 
-	cmd, addr = startBinary(t, bin, db)
+	cmd, addr = startBinary(t, bin, db, nil, nil)
 	conn = dialAndWait(t, addr, "connect alice password1\r\ninventory\r\n", "walking stick")
 	conn.Close()
 	cmd.Process.Signal(syscall.SIGINT)
@@ -120,8 +120,9 @@ var (
 )
 
 // startBinary runs the server with every listener on a free port and
-// returns its telnet address, and its web address through web.
-func startBinary(t *testing.T, bin, db string, web ...*string) (*exec.Cmd, string) {
+// returns its telnet address, its web address through web and its log
+// lines through logs (either may be nil).
+func startBinary(t *testing.T, bin, db string, logs *logBuffer, web *string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(bin, "-telnet", "127.0.0.1:0", "-ssh", "127.0.0.1:0", "-http", "127.0.0.1:0", "-db", db)
 	stderr, err := cmd.StderrPipe()
@@ -136,6 +137,9 @@ func startBinary(t *testing.T, bin, db string, web ...*string) (*exec.Cmd, strin
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			if logs != nil {
+				logs.add(sc.Text())
+			}
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
@@ -149,8 +153,8 @@ func startBinary(t *testing.T, bin, db string, web ...*string) (*exec.Cmd, strin
 	for _, ch := range []chan string{found, site} {
 		select {
 		case a := <-ch:
-			if ch == site && len(web) > 0 {
-				*web[0] = a
+			if ch == site && web != nil {
+				*web = a
 			} else if ch == found {
 				addr = a
 			}
@@ -196,7 +200,7 @@ func TestBinaryShutdownCommand(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "test.db")
-	cmd, addr := startBinary(t, bin, db)
+	cmd, addr := startBinary(t, bin, db, nil, nil)
 	admin := dialAndWait(t, addr, "create alice password1\r\n", "Exits:")
 	bob := dialAndWait(t, addr, "create bob password1\r\nget stick\r\n", "You get a")
 	admin.Write([]byte("shutdown 1 maintenance\r\n"))
@@ -205,7 +209,7 @@ func TestBinaryShutdownCommand(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("exit after shutdown: %v, want status 0", err)
 	}
-	cmd, addr = startBinary(t, bin, db)
+	cmd, addr = startBinary(t, bin, db, nil, nil)
 	dialAndWait(t, addr, "connect bob password1\r\ninventory\r\n", "walking stick")
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
