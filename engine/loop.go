@@ -199,7 +199,11 @@ func (s *Server) execute(sess *session, line string) {
 		s.busy = append(s.busy, sess)
 	}
 	sess.ran++
-	<-sess.credits
+	// The line's credit is given back once it has run, not before: until
+	// then the session has work in hand, and a reader draining at the end
+	// of input (drain) must not see it idle between the two and leave
+	// before an answer worked out off the loop has been counted.
+	defer func() { <-sess.credits }()
 	s.stats.commands.Add(1)
 	if p := sess.player; p != nil {
 		// A blank line does nothing in the world, but the player pressed
