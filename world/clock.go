@@ -39,7 +39,7 @@ func (w *World) setGameMinute(m int) {
 	}
 	day := w.DayTicks()
 	since := uint64((m - DawnHour*60 + minutesADay) % minutesADay) // minutes after dawn
-	want := (since*day + minutesADay - 1) / minutesADay             // the first tick of that minute
+	want := (since*day + minutesADay - 1) / minutesADay            // the first tick of that minute
 	w.clockBase = (want + day - w.tick%day) % day
 }
 
