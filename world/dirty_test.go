@@ -23,6 +23,7 @@ type memStore struct {
 	areas   []string
 	nextID  uint64
 	nextSeq uint64
+	minute  int // the game clock's minute of the day
 }
 
 func newMemStore() *memStore {
@@ -61,7 +62,7 @@ func (s *memStore) apply(d *world.Delta) {
 	if d.Areas != nil {
 		s.areas = d.Areas
 	}
-	s.nextID, s.nextSeq = d.NextID, d.NextSeq
+	s.nextID, s.nextSeq, s.minute = d.NextID, d.NextSeq, d.GameMinute
 }
 
 // carried is the set of item ids characters carry, however deep in
@@ -89,7 +90,7 @@ func (s *memStore) carried() map[uint64]string {
 }
 
 func (s *memStore) snapshot() *world.Snapshot {
-	snap := &world.Snapshot{States: s.states, Areas: s.areas, NextID: s.nextID, NextSeq: s.nextSeq}
+	snap := &world.Snapshot{States: s.states, Areas: s.areas, NextID: s.nextID, NextSeq: s.nextSeq, GameMinute: s.minute}
 	carried := s.carried()
 	for _, it := range s.items {
 		if _, ok := carried[it.ID]; !ok {
@@ -450,5 +451,31 @@ func TestResetModeBehaviour(t *testing.T) {
 				t.Errorf("%d sticks after an interval with the area empty, want %d", n, tt.leftFor)
 			}
 		})
+	}
+}
+
+// The game clock goes on across a restart: a restored world is at the
+// minute of the day it was saved at, not at dawn again.
+func TestClockSurvivesRestore(t *testing.T) {
+	w, _ := newTestWorld(t)
+	if got := w.GameMinute(); got != world.DawnHour*60 {
+		t.Fatalf("a new world starts at minute %d, want dawn (%d)", got, world.DawnHour*60)
+	}
+	for range 5000 { // some eight game hours at the default day
+		w.Tick()
+	}
+	st := newMemStore()
+	st.apply(w.TakeDelta())
+	want := w.GameMinute()
+	if want < 13*60 || want > 16*60 {
+		t.Fatalf("after 5,000 ticks the clock says minute %d: not the afternoon this test means", want)
+	}
+	if got := restoredWorld(t, st.snapshot()).GameMinute(); got != want {
+		t.Errorf("restored at minute %d, want %d (as saved)", got, want)
+	}
+	snap := st.snapshot()
+	snap.GameMinute = -1 // a database from before the clock was saved
+	if got := restoredWorld(t, snap).Hour(); got != world.DawnHour {
+		t.Errorf("with no saved time the world starts at hour %d, want dawn", got)
 	}
 }

@@ -107,6 +107,9 @@ type Delta struct {
 	Moves   []CharacterMove
 	NextID  uint64 // counters to continue from
 	NextSeq uint64
+	// GameMinute is the minute of the game day (0 to 1439) when the
+	// delta was taken.
+	GameMinute int
 }
 
 // AreaFile is an area's definition as builders left it, in the area file
@@ -142,6 +145,9 @@ type Snapshot struct {
 	Areas   []string
 	NextID  uint64
 	NextSeq uint64
+	// GameMinute is the minute of the game day when it was saved; -1
+	// for none (a database from before the clock was saved): dawn.
+	GameMinute int
 }
 
 // EntityKey names a scripted entity in saved state: "room:<id>",
@@ -222,7 +228,7 @@ func (w *World) TakeUrgent() bool {
 // share nothing with the world, and clears the marks. Its cost is in
 // proportion to what changed, not to the size of the world.
 func (w *World) TakeDelta() *Delta {
-	d := &Delta{NextID: w.nextID, NextSeq: w.nextSeq}
+	d := &Delta{NextID: w.nextID, NextSeq: w.nextSeq, GameMinute: w.GameMinute()}
 	if len(w.dirtyPlayers) > 0 {
 		d.Players = make([]PlayerRecord, 0, len(w.dirtyPlayers))
 		for _, p := range w.dirtyPlayers {
@@ -347,6 +353,7 @@ func copyAttrs(a map[string]float64) map[string]float64 {
 func (w *World) restore(s *Snapshot) {
 	w.nextID = max(w.nextID, s.NextID)
 	w.nextSeq = max(w.nextSeq, s.NextSeq)
+	w.setGameMinute(s.GameMinute)
 	w.pending = make(map[string][]byte)
 	mobs := make(map[string]*Mobile, len(s.Mobs))
 	for _, mr := range slices.SortedFunc(slices.Values(s.Mobs), func(a, b MobRecord) int { return cmp.Compare(a.ID, b.ID) }) {
@@ -586,7 +593,7 @@ func (d *Delta) Merge(later *Delta) {
 		d.Areas = later.Areas
 	}
 	d.AreaFiles = mergeBy(d.AreaFiles, later.AreaFiles, func(r AreaFile) string { return r.ID })
-	d.NextID, d.NextSeq = later.NextID, later.NextSeq
+	d.NextID, d.NextSeq, d.GameMinute = later.NextID, later.NextSeq, later.GameMinute
 }
 
 type exitID struct {

@@ -115,8 +115,11 @@ type World struct {
 	// world replays exactly.
 	ordered []*Player
 	tick    uint64
-	nextID  uint64 // the last id given to an item or NPC
-	nextSeq uint64 // the last arrival order given to an item
+	// clockBase shifts the game clock from the tick count: a restored
+	// world goes on at the time of day it was saved at (clock.go).
+	clockBase uint64
+	nextID    uint64 // the last id given to an item or NPC
+	nextSeq   uint64 // the last arrival order given to an item
 
 	// What changed since the last snapshot (see persist.go).
 	dirtyPlayers map[string]*Player // by Key: a player who leaves and comes back is one row

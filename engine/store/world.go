@@ -181,9 +181,9 @@ func saveDelta(ctx context.Context, tx *sql.Tx, d *world.Delta) error {
 	if err := lateMoves(ctx, tx, moves); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('next_id', ?), ('next_seq', ?), ('saved_at', ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO world_meta (key, value) VALUES ('next_id', ?), ('next_seq', ?), ('saved_at', ?), ('game_minute', ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-		strconv.FormatUint(d.NextID, 10), strconv.FormatUint(d.NextSeq, 10), strconv.FormatInt(now, 10))
+		strconv.FormatUint(d.NextID, 10), strconv.FormatUint(d.NextSeq, 10), strconv.FormatInt(now, 10), strconv.Itoa(d.GameMinute))
 	return err
 }
 
@@ -407,6 +407,10 @@ func (s *Store) Snapshot(ctx context.Context) (*world.Snapshot, error) {
 	snap := &world.Snapshot{States: make(map[string][]byte)}
 	snap.NextID, _ = strconv.ParseUint(meta["next_id"], 10, 64)
 	snap.NextSeq, _ = strconv.ParseUint(meta["next_seq"], 10, 64)
+	snap.GameMinute = -1
+	if m, err := strconv.Atoi(meta["game_minute"]); err == nil {
+		snap.GameMinute = m
+	}
 	// Ids and arrival orders continue after every one in use, whatever the
 	// counters say (an upgraded database has items but no counters).
 	var maxItem, maxMob, maxSeq sql.NullInt64
