@@ -141,3 +141,26 @@ func TestLookCountsACrowd(t *testing.T) {
 		t.Errorf("last line %q, want the count of the rest", last)
 	}
 }
+
+// A builder who leaves the world with the editor open (link-dead too long,
+// a shutdown) closes the audit entry of the edit as given up.
+func TestEditorLeftOpenIsAudited(t *testing.T) {
+	w, h := newTestWorld(t)
+	b := w.Enter(world.PlayerRecord{Name: "Bea", Role: world.RoleBuilder, Stats: world.NewStats()}, &fakeLink{})
+	w.Do(b, "rdesc")
+	if !b.Editing() {
+		t.Fatal("rdesc did not open the editor")
+	}
+	w.Do(b, "A half-written description")
+	h.events = nil
+	w.Remove(b)
+	for _, e := range h.events {
+		if e.Kind == "admin" && e.Details["command"] == "rdesc" {
+			if out, _ := e.Details["outcome"].(string); !strings.Contains(out, "gave up") {
+				t.Errorf("rdesc audited with outcome %q, want it given up", out)
+			}
+			return
+		}
+	}
+	t.Fatalf("no audit entry for the rdesc left open; events: %+v", h.events)
+}

@@ -533,6 +533,12 @@ func (w *World) Disconnect(p *Player, link Link) {
 // state to save, with the script state of what it carries. The character's
 // row and its items' rows go into the next snapshot.
 func (w *World) Remove(p *Player) PlayerRecord {
+	if ed := p.editor; ed != nil { // left mid-text: as if given up, so the audit trail closes
+		p.editor = nil
+		if ed.quit != nil {
+			ed.quit()
+		}
+	}
 	eachItem(p.Items, w.unlinkSpawn) // theirs now: their slots may refill
 	rec := p.Record()
 	var carried []*Item
