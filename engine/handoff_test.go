@@ -475,3 +475,39 @@ func TestSSHThroughAnotherShard(t *testing.T) {
 	c.expect("a walking stick")
 	bea.expectClosed()
 }
+
+// A mapper links a portal exit to the room behind it: the exit's number
+// in Room.Info on one shard is the number the other shard gives the room.
+func TestHandoffRoomNumbers(t *testing.T) {
+	t.Parallel()
+	east, _ := startPair(t, nil)
+	c := dial(t, east, "mapper")
+	c.sendRaw([]byte{255, 253, 201}) // DO GMCP
+	c.sendGMCP(`Core.Supports.Set ["Room 1"]`)
+	c.send("create mapper password1") // east's first character: an admin, who may link
+	c.expect("Exits:")
+	c.expectGMCP("Room.Info", `"id":"thornwick.square"`)
+	c.send("link up west:thornwick.chapel")
+	c.expect("You open a portal up")
+	var here struct {
+		Exits map[string]uint32 `json:"exits"`
+	}
+	if err := json.Unmarshal([]byte(c.expectGMCP("Room.Info", `"u":`)), &here); err != nil { // sent again: its exits changed
+		t.Fatal(err)
+	}
+	portal, ok := here.Exits["u"]
+	if !ok {
+		t.Fatalf("Room.Info of the square has no exit up: %v", here.Exits)
+	}
+	c.send("up")
+	c.expect("Chapel of the Quiet Flame")
+	var there struct {
+		Num uint32 `json:"num"`
+	}
+	if err := json.Unmarshal([]byte(c.expectGMCP("Room.Info", `"id":"thornwick.chapel"`)), &there); err != nil {
+		t.Fatal(err)
+	}
+	if there.Num != portal {
+		t.Errorf("the portal exit says room %d, the room on the other shard says %d", portal, there.Num)
+	}
+}
