@@ -129,9 +129,12 @@ func (w *World) Do(p *Player, line string) {
 		return
 	}
 	var verb, args string
-	if line[0] == '\'' {
+	switch line[0] { // 'hello and :waves need no space, as MUD players type them
+	case '\'':
 		verb, args = "say", line[1:]
-	} else {
+	case ':':
+		verb, args = "emote", line[1:]
+	default:
 		verb, args, _ = strings.Cut(line, " ")
 	}
 	verb = strings.ToLower(verb)
