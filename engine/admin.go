@@ -137,15 +137,12 @@ func parseSpan(s string) (time.Duration, bool) {
 func (s *Server) audited(c *world.Ctx, fn func() (msg string, failed bool)) {
 	done := c.Later()
 	p := c.P
-	s.workers.Add(1)
-	go func() {
-		defer s.workers.Done()
-		msg, failed := fn()
-		s.post(event{kind: evFunc, fn: func() {
-			p.Send(msg)
-			done(outcomeOf(msg, failed))
-		}})
-	}()
+	var msg string
+	var failed bool
+	s.offLoop(p, func() { msg, failed = fn() }, func() {
+		p.Send(msg)
+		done(outcomeOf(msg, failed))
+	})
 }
 
 // outcomeOf is what the audit trail records for a result told as msg.
@@ -260,42 +257,39 @@ func (s *Server) cmdPromote(c *world.Ctx) {
 		admin.Send(msg)
 		done(outcomeOf(msg, failed))
 	}
-	s.workers.Add(1)
-	go func() {
-		defer s.workers.Done()
-		ch, err := s.store.Character(context.Background(), name)
-		s.post(event{kind: evFunc, fn: func() {
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				tell(fmt.Sprintf("There is no character called %s.", name), true)
-				return
-			case err != nil:
-				tell("The database failed: "+err.Error(), true)
-				return
-			}
-			if p := s.world.Player(name); p != nil { // logged in meanwhile
-				tell(promoteOnline(p))
-				return
-			}
-			rec := ch.Record
-			dep := s.departed[world.PlayerKey(name)]
-			if dep != nil {
-				rec = dep.rec // newer than the database
-			}
-			next, problem := apply(rec.Role)
-			if problem != "" {
-				tell(problem, true)
-				return
-			}
-			rec.Role = next
-			if dep != nil {
-				dep.rec.Role = next
-			}
-			s.world.SaveOffline(rec)
-			s.snapshot()
-			tell(fmt.Sprintf("%s (offline) is now %s.", rec.Name, next), false)
-		}})
-	}()
+	var ch *store.Character
+	var err error
+	s.offLoop(admin, func() { ch, err = s.store.Character(context.Background(), name) }, func() {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			tell(fmt.Sprintf("There is no character called %s.", name), true)
+			return
+		case err != nil:
+			tell("The database failed: "+err.Error(), true)
+			return
+		}
+		if p := s.world.Player(name); p != nil { // logged in meanwhile
+			tell(promoteOnline(p))
+			return
+		}
+		rec := ch.Record
+		dep := s.departed[world.PlayerKey(name)]
+		if dep != nil {
+			rec = dep.rec // newer than the database
+		}
+		next, problem := apply(rec.Role)
+		if problem != "" {
+			tell(problem, true)
+			return
+		}
+		rec.Role = next
+		if dep != nil {
+			dep.rec.Role = next
+		}
+		s.world.SaveOffline(rec)
+		s.snapshot()
+		tell(fmt.Sprintf("%s (offline) is now %s.", rec.Name, next), false)
+	})
 }
 
 // expel disconnects p with reason and takes the character out of the

@@ -76,42 +76,42 @@ func (s *Server) reload(c *world.Ctx, args string) {
 	edits := maps.Clone(s.areaEdits)
 	p.Send("Reloading...")
 	done := c.Later()
-	s.workers.Add(1)
-	go func() {
-		defer s.workers.Done()
-		bp, werr := loadSnapshot(s.cfg.World, edits)
-		scripts, serr := snapshotFS(s.cfg.Scripts)
-		s.post(event{kind: evFunc, fn: func() {
-			var msg, failed []string
-			// Scripts first: entities that the merge gives a script then
-			// start it once, with the new code.
-			if serr != nil {
-				msg = append(msg, "{RScripts not reloaded:{x "+serr.Error())
-				failed = append(failed, "scripts not reloaded: "+serr.Error())
-			} else {
-				swapped, err := s.scripts.ReloadFrom(scripts, areaID)
-				msg = append(msg, fmt.Sprintf("Reloaded %d script(s): %s", len(swapped), strings.Join(swapped, ", ")))
-				if err != nil {
-					msg = append(msg, "{RThese failed and keep their old version:{x\n"+err.Error())
-					failed = append(failed, "scripts failed: "+err.Error())
-				}
+	var bp *world.Blueprint
+	var scripts fstest.MapFS
+	var werr, serr error
+	s.offLoop(p, func() {
+		bp, werr = loadSnapshot(s.cfg.World, edits)
+		scripts, serr = snapshotFS(s.cfg.Scripts)
+	}, func() {
+		var msg, failed []string
+		// Scripts first: entities that the merge gives a script then
+		// start it once, with the new code.
+		if serr != nil {
+			msg = append(msg, "{RScripts not reloaded:{x "+serr.Error())
+			failed = append(failed, "scripts not reloaded: "+serr.Error())
+		} else {
+			swapped, err := s.scripts.ReloadFrom(scripts, areaID)
+			msg = append(msg, fmt.Sprintf("Reloaded %d script(s): %s", len(swapped), strings.Join(swapped, ", ")))
+			if err != nil {
+				msg = append(msg, "{RThese failed and keep their old version:{x\n"+err.Error())
+				failed = append(failed, "scripts failed: "+err.Error())
 			}
-			if werr != nil {
-				msg = append(msg, "{RArea data not reloaded:{x\n"+werr.Error())
-				failed = append(failed, "area data not reloaded: "+werr.Error())
-			} else {
-				if areaID != "" {
-					bp = onlyArea(bp, areaID)
-				}
-				rep := s.world.Merge(bp)
-				msg = append(msg, fmt.Sprintf("Area data: %d room(s) updated, %d added; %d prototype(s) updated, %d added.",
-					rep.RoomsUpdated, rep.RoomsAdded, rep.ProtosUpdated, rep.ProtosAdded))
+		}
+		if werr != nil {
+			msg = append(msg, "{RArea data not reloaded:{x\n"+werr.Error())
+			failed = append(failed, "area data not reloaded: "+werr.Error())
+		} else {
+			if areaID != "" {
+				bp = onlyArea(bp, areaID)
 			}
-			s.log.Info("reloaded", "by", p.Name, "area", areaID, "world_err", werr, "scripts_err", serr)
-			p.Send(strings.Join(msg, "\n"))
-			done(cmp.Or(strings.Join(failed, "; "), "ok"))
-		}})
-	}()
+			rep := s.world.Merge(bp)
+			msg = append(msg, fmt.Sprintf("Area data: %d room(s) updated, %d added; %d prototype(s) updated, %d added.",
+				rep.RoomsUpdated, rep.RoomsAdded, rep.ProtosUpdated, rep.ProtosAdded))
+		}
+		s.log.Info("reloaded", "by", p.Name, "area", areaID, "world_err", werr, "scripts_err", serr)
+		p.Send(strings.Join(msg, "\n"))
+		done(cmp.Or(strings.Join(failed, "; "), "ok"))
+	})
 }
 
 // loadSnapshot reads a world folder into memory, with the areas edited in

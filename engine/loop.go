@@ -187,6 +187,35 @@ func (s *Server) releaseHeld(sess *session) {
 	}
 }
 
+// offLoop runs work, which may do I/O, on a worker goroutine, then then on
+// the loop. Loop only. Until then has run, it counts as an answer in
+// flight for p's session, so that a quit typed after the command (a
+// script's next line) waits for it rather than leaving first. Every
+// command that answers after a database call or a file goes through here.
+func (s *Server) offLoop(p *world.Player, work, then func()) {
+	sess, _ := p.Link().(*session)
+	if sess != nil {
+		sess.replies.Add(1)
+	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		work()
+		s.post(event{kind: evFunc, fn: func() {
+			then()
+			if sess != nil && sess.replies.Add(-1) == 0 {
+				s.releaseHeld(sess)
+			}
+		}})
+	}()
+}
+
+// background runs fn off the loop and shows its answer to p (offLoop).
+func (s *Server) background(p *world.Player, fn func() string) {
+	var msg string
+	s.offLoop(p, func() { msg = fn() }, func() { p.Send(msg) })
+}
+
 // isQuit reports whether line is the quit command (which takes no
 // prefix).
 func isQuit(line string) bool {

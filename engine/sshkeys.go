@@ -41,28 +41,6 @@ func (s *Server) sshPublicKey(ctx ssh.Context, key ssh.PublicKey) bool {
 	return false
 }
 
-// background runs fn, which may do I/O, off the loop and shows its answer
-// to p from the loop. Loop only. The answer is counted against p's
-// session until it is shown, so that a quit typed after the command (a
-// script's next line) waits for it rather than leaving first.
-func (s *Server) background(p *world.Player, fn func() string) {
-	sess, _ := p.Link().(*session)
-	if sess != nil {
-		sess.replies.Add(1)
-	}
-	s.workers.Add(1)
-	go func() {
-		defer s.workers.Done()
-		msg := fn()
-		s.post(event{kind: evFunc, fn: func() {
-			p.Send(msg)
-			if sess != nil && sess.replies.Add(-1) == 0 {
-				s.releaseHeld(sess)
-			}
-		}})
-	}()
-}
-
 func (s *Server) sshkeyCommand() *world.Command {
 	return &world.Command{
 		Name: "sshkey", Usage: "sshkey add <public key line> | sshkey list | sshkey remove <n>",
