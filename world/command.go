@@ -2,6 +2,7 @@ package world
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -148,8 +149,11 @@ func (w *World) Do(p *Player, line string) {
 	}
 	if c == nil {
 		// A staff command typed by someone below its role is answered as
-		// if it did not exist, but the attempt goes on the audit trail.
-		if staff := w.commands.find(verb, RoleAdmin); staff != nil && staff.MinRole > p.Role {
+		// if it did not exist, but the attempt goes on the audit trail:
+		// named in full (or by its alias), not a typo that happens to be
+		// the prefix of one.
+		if staff := w.commands.find(verb, RoleAdmin); staff != nil && staff.MinRole > p.Role &&
+			(staff.Name == verb || slices.Contains(staff.Aliases, verb)) {
 			w.audit(p.Name, staff.Name, "", p.Room.ID, args, "refused")
 		}
 		p.Send("Huh? (Type 'help' for a list of commands.)")

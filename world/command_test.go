@@ -164,3 +164,31 @@ func TestEditorLeftOpenIsAudited(t *testing.T) {
 	}
 	t.Fatalf("no audit entry for the rdesc left open; events: %+v", h.events)
 }
+
+// A player who names a staff command is answered as if it did not exist,
+// and the attempt is audited; a typo that only starts like one is not.
+func TestRefusedStaffCommandsAudited(t *testing.T) {
+	w, h := newTestWorld(t)
+	l := &fakeLink{}
+	p := w.Enter(world.PlayerRecord{Name: "Pat", Stats: world.NewStats()}, l)
+	refused := func() int {
+		n := 0
+		for _, e := range h.events {
+			if e.Kind == "admin" && e.Details["outcome"] == "refused" {
+				n++
+			}
+		}
+		return n
+	}
+	w.Do(p, "transf pat")
+	if n := refused(); n != 0 {
+		t.Errorf("a prefix typo was audited as a refused staff command (%d events)", n)
+	}
+	w.Do(p, "transfer pat")
+	if n := refused(); n != 1 {
+		t.Errorf("%d refused events after 'transfer', want 1", n)
+	}
+	if last := l.lines[len(l.lines)-1]; !strings.HasPrefix(last, "Huh?") {
+		t.Errorf("the player was told %q, not the unknown-command answer", last)
+	}
+}
