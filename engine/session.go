@@ -101,7 +101,7 @@ type session struct {
 	attached bool
 
 	// replies counts answers of this session's commands still being
-	// worked out off the loop (background); the loop changes it, drain
+	// worked out off the loop (offLoop); the loop changes it, drain
 	// reads it.
 	replies atomic.Int32
 
